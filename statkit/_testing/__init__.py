@@ -1,0 +1,1 @@
+"""Test helpers: naive reference implementations and backend cases. Used by tests only."""

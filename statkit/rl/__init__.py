@@ -1,0 +1,3 @@
+"""statkit.rl: planned subpackage (see ARCHITECTURE.md); its methods land with their issues."""
+
+__all__: list[str] = []
