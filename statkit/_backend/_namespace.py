@@ -96,8 +96,28 @@ def to_numpy(x):
     Scalars and 0-d tensors become 0-d numpy arrays; use ``float()`` for a Python float.
     """
     if is_torch_tensor(x):
-        return x.detach().cpu().numpy()
+        # resolve_conj/resolve_neg: ``.numpy()`` refuses lazily conjugated or negated views
+        # (``t.conj()``, ``t.conj().imag``).
+        t = x.detach().cpu().resolve_conj().resolve_neg()
+        try:
+            return t.numpy()
+        except TypeError:
+            # dtypes numpy lacks (bfloat16, float8, complex32): widen exactly.
+            torch = _torch_module()
+            return t.to(torch.complex64 if t.is_complex() else torch.float32).numpy()
     return np.asarray(x)
+
+
+def _numpy_for_torch(x):
+    """``np.asarray(x)`` in a form ``torch.as_tensor`` accepts without error or warning:
+    native byte order, no negative strides, and a copy of read-only data (torch would
+    otherwise share the memory of an array it cannot write to)."""
+    a = np.asarray(x)
+    if not a.dtype.isnative:
+        a = a.astype(a.dtype.newbyteorder("="))
+    if not a.flags.writeable or any(s < 0 for s in a.strides):
+        a = a.copy()
+    return a
 
 
 def asarray(x, *, like=None, dtype=None):
@@ -124,7 +144,7 @@ def asarray(x, *, like=None, dtype=None):
             dtype = like.dtype if src_is_float else None
         if is_torch_tensor(x):
             return x.to(device=like.device, dtype=dtype)
-        return torch.as_tensor(np.asarray(x), dtype=dtype, device=like.device)
+        return torch.as_tensor(_numpy_for_torch(x), dtype=dtype, device=like.device)
     if is_torch_tensor(x):
         x = to_numpy(x)
     if dtype is None and like is not None:

@@ -90,6 +90,30 @@ def svd_flip(u, vh):
     return u * signs[..., None, :], vh * signs[..., :, None]
 
 
+def _svd_cuda(torch, a, full_matrices):
+    """``torch.linalg.svd`` on CUDA, guarded against cuSOLVER's underflow failure.
+
+    cuSOLVER's default Jacobi driver (gesvdj) returns an infinite singular value when the
+    matrix holds entries at or below the smallest normal number (``[[4, t], [t, t]]``
+    with ``t = finfo.tiny`` gives ``S = [inf, t]`` in float32 and float64, while LAPACK
+    gives ``[4, t]``). Each matrix is scaled by a power of two (exact) so that its largest
+    entry lies in [0.5, 1), and entries below ``tiny / eps`` are set to zero: a
+    perturbation of relative size far below the SVD's own backward error ``eps * ||a||``.
+    """
+    amax = a.abs().amax(dim=(-2, -1), keepdim=True)
+    _, exponent = torch.frexp(amax)  # amax = mantissa * 2**exponent, mantissa in [0.5, 1)
+    # 2**exponent itself may overflow (float32 entries near 3e38 give 2**128): apply it
+    # in two halves, each a representable power of two
+    half = torch.div(exponent, 2, rounding_mode="floor")
+    one = torch.ones_like(amax)
+    scaled = (a * torch.ldexp(one, -half)) * torch.ldexp(one, half - exponent)
+    info = torch.finfo(a.dtype)
+    scaled = torch.where(scaled.abs() < info.tiny / info.eps, torch.zeros_like(scaled), scaled)
+    u, s, vh = torch.linalg.svd(scaled, full_matrices=full_matrices)
+    s = (s * torch.ldexp(one, half)[..., 0]) * torch.ldexp(one, exponent - half)[..., 0]
+    return u, s, vh
+
+
 def svd(a, full_matrices=False, flip=True):
     """Singular value decomposition ``a = U @ diag(S) @ Vh`` (batched over leading dims).
 
@@ -109,6 +133,8 @@ def svd(a, full_matrices=False, flip=True):
     xp = get_namespace(a)
     if xp is np:
         u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
+    elif a.device.type == "cuda" and a.is_floating_point() and a.numel() > 0:
+        u, s, vh = _svd_cuda(xp, a, full_matrices)
     else:
         u, s, vh = xp.linalg.svd(a, full_matrices=full_matrices)
     if flip:
@@ -186,6 +212,8 @@ def logsumexp(a, axis=None, keepdims=False):
     a = np.asarray(a)
     m = np.max(a, axis=axis, keepdims=True)
     m = np.where(np.isfinite(m), m, 0.0)
-    with np.errstate(divide="ignore"):
+    # divide: log(0) = -inf for an all -inf slice; over: exp(a) = inf for a slice holding
+    # +inf (m was reset to 0 there), whose result is +inf either way.
+    with np.errstate(divide="ignore", over="ignore"):
         out = np.log(np.sum(np.exp(a - m), axis=axis, keepdims=True)) + m
     return out if keepdims else np.squeeze(out, axis=axis)

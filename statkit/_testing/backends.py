@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from statkit._backend import to_numpy
+from statkit._backend._namespace import _numpy_for_torch
 
 __all__ = ["BACKEND_CASES", "BackendCase"]
 
@@ -41,7 +42,8 @@ class BackendCase:
             return a
         import torch
 
-        return torch.as_tensor(a, device=self.device)
+        # torch.as_tensor refuses negative strides and foreign byte order
+        return torch.as_tensor(_numpy_for_torch(a), device=self.device)
 
     def to_numpy(self, a):
         return to_numpy(a)

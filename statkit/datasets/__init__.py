@@ -1,3 +1,3 @@
-"""statkit.datasets: planned subpackage (see ARCHITECTURE.md); its methods land with their issues."""
+"""statkit.datasets: planned subpackage (see ARCHITECTURE.md); methods land with their issues."""
 
 __all__: list[str] = []

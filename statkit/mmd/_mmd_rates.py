@@ -33,8 +33,7 @@ _DIM = 2
 _SHIFT = np.array([1.0, 0.0])
 _BANDWIDTH = 1.0
 _REFERENCE = (
-    "Gretton, Borgwardt, Rasch, Schoelkopf, Smola (2012). A kernel two-sample test. "
-    "JMLR 13:723-773"
+    "Gretton, Borgwardt, Rasch, Schoelkopf, Smola (2012). A kernel two-sample test. JMLR 13:723-773"
 )
 
 

@@ -5,6 +5,7 @@ to change. Array checks work on numpy arrays and torch tensors alike and never
 move data between devices.
 """
 
+import math
 import numbers
 
 import numpy as np
@@ -67,14 +68,21 @@ def check_positive(value, name, *, strict=True, integer=False, allow_inf=False):
     if isinstance(value, bool) or not isinstance(value, kind):
         what = "an integer" if integer else "a real number"
         raise TypeError(f"{name} must be {what}, got {value!r} ({type(value).__name__})")
-    if not integer and np.isnan(value):
-        raise ValueError(f"{name} must not be NaN")
-    if not allow_inf and not integer and np.isinf(value):
-        raise ValueError(f"{name} must be finite, got {value}")
+    if not isinstance(value, numbers.Integral):
+        # math.isnan, not np.isnan: numpy rejects Real types it does not know (Fraction).
+        if math.isnan(value):
+            raise ValueError(f"{name} must not be NaN")
+        if not allow_inf and math.isinf(value):
+            raise ValueError(f"{name} must be finite, got {value}")
     if (strict and value <= 0) or (not strict and value < 0):
         bound = "> 0" if strict else ">= 0"
         raise ValueError(f"{name} must be {bound}, got {value}")
-    return int(value) if integer else float(value)
+    if integer:
+        return int(value)
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError(f"{name} is too large to be represented as a float, got {value}") from None
 
 
 def check_samples(X, name="X", *, min_samples=1, ensure_2d=True, dtype_float=True):

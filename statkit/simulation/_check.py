@@ -1,0 +1,488 @@
+"""Rate and level checks: one falsifiable claim of one paper, and how to run it."""
+
+import contextlib
+import itertools
+import numbers
+import re
+import time
+
+import numpy as np
+
+from statkit.utils import check_positive, check_seed_sequence
+
+from ._runner import RESUME_COLUMNS, ResumeFile, execute
+
+__all__ = ["LevelCheck", "RateCheck"]
+
+_AGGREGATES = ("mean", "rmse", "median")
+_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+# ---------------------------------------------------------------------------- validation
+
+
+def _check_name(name):
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string, got {type(name).__name__}")
+    if not _NAME_RE.fullmatch(name):
+        raise ValueError(
+            "name must be a non-empty string of letters, digits, '.', '_' or '-' starting with "
+            f"a letter or digit (it names files), got {name!r}"
+        )
+    return name
+
+
+def _check_grid(grid, name, min_points):
+    if isinstance(grid, (str, bytes)) or not hasattr(grid, "__len__"):
+        raise TypeError(f"{name} must be a sequence of positive numbers, got {type(grid).__name__}")
+    if isinstance(grid, np.ndarray) and grid.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional, got shape {grid.shape}")
+    values = []
+    for v in grid:
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real):
+            raise TypeError(f"{name} must contain real numbers, got {v!r} ({type(v).__name__})")
+        if isinstance(v, numbers.Integral):
+            v = int(v)
+        else:
+            v = float(v)
+            if not np.isfinite(v):
+                raise ValueError(f"{name} must contain finite numbers, got {v}")
+        if v <= 0:
+            raise ValueError(f"{name} must contain positive numbers, got {v}")
+        values.append(v)
+    if len(values) < min_points:
+        raise ValueError(
+            f"{name} must have at least {min_points} point(s), got {len(values)}"
+            + (" (a slope with a confidence interval needs >= 3)" if min_points == 3 else "")
+        )
+    if any(b <= a for a, b in itertools.pairwise(values)):
+        raise ValueError(f"{name} must be strictly increasing, got {values}")
+    return tuple(values)
+
+
+def _check_reps(n_reps, name):
+    if isinstance(n_reps, bool) or not isinstance(n_reps, numbers.Integral):
+        raise TypeError(f"{name} must be an integer >= 2, got {n_reps!r}")
+    if n_reps < 2:
+        raise ValueError(f"{name} must be an integer >= 2, got {n_reps}")
+    return int(n_reps)
+
+
+def _check_ci_level(ci_level):
+    ci_level = check_positive(ci_level, "ci_level")
+    if not 0 < ci_level < 1:
+        raise ValueError(f"ci_level must lie in the open interval (0, 1), got {ci_level}")
+    return ci_level
+
+
+def _check_text(value, name):
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, got {type(value).__name__}")
+    return value
+
+
+def _check_random_state(random_state):
+    if random_state is None:
+        raise ValueError(
+            "random_state=None is not allowed: a rate check must be reproducible; pass a "
+            "non-negative int such as 0"
+        )
+    if isinstance(random_state, bool) or not isinstance(random_state, numbers.Integral):
+        raise TypeError(
+            f"random_state must be a non-negative int, got {type(random_state).__name__}"
+        )
+    check_seed_sequence(random_state)  # rejects negative integers
+    return int(random_state)
+
+
+def _check_n_jobs(n_jobs):
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral):
+        raise TypeError(f"n_jobs must be a nonzero integer, got {n_jobs!r}")
+    if n_jobs == 0:
+        raise ValueError("n_jobs must be a nonzero integer (-1: all cores), got 0")
+    return int(n_jobs)
+
+
+# ------------------------------------------------------------------------------ checks
+
+
+class _BaseCheck:
+    """Shared parameters and the runner of :class:`RateCheck` and :class:`LevelCheck`."""
+
+    _bounds = None  # allowed range of a simulate value, or None
+
+    def _init_common(
+        self,
+        name,
+        simulate,
+        grid,
+        *,
+        quantity,
+        variable,
+        quick_grid,
+        n_reps,
+        quick_reps,
+        ci_level,
+        claim,
+        reference,
+        description,
+        min_points,
+    ):
+        self.name = _check_name(name)
+        if not callable(simulate):
+            raise TypeError(f"simulate must be callable, got {type(simulate).__name__}")
+        self.simulate = simulate
+        self.grid = _check_grid(grid, "grid", min_points)
+        self.quick_grid = (
+            self.grid if quick_grid is None else _check_grid(quick_grid, "quick_grid", min_points)
+        )
+        self.quantity = _check_text(quantity, "quantity")
+        self.variable = _check_text(variable, "variable")
+        self.n_reps = _check_reps(n_reps, "n_reps")
+        self.quick_reps = _check_reps(quick_reps, "quick_reps")
+        self.ci_level = _check_ci_level(ci_level)
+        self.claim = _check_text(claim, "claim")
+        self.reference = _check_text(reference, "reference")
+        self.description = _check_text(description, "description")
+
+    def run(
+        self,
+        n_reps=None,
+        random_state=0,
+        n_jobs=1,
+        scheduler=None,
+        quick=False,
+        out=None,
+        progress=None,
+    ):
+        """Run the replications and return the result.
+
+        Replicate ``r`` at grid index ``i`` draws its random numbers from
+        ``numpy.random.default_rng(SeedSequence(random_state, spawn_key=(i, r)))``, which
+        equals ``SeedSequence(random_state).spawn(n_grid)[i].spawn(n_reps)[r]``. The
+        numbers therefore do not depend on ``n_jobs`` or ``scheduler`` (bit for bit), and
+        raising ``n_reps`` keeps the replicates already computed.
+
+        Parameters
+        ----------
+        n_reps : int >= 2, optional
+            Replicates per grid point; default ``n_reps`` (``quick_reps`` when ``quick``).
+        random_state : int, default 0
+            Non-negative root seed. ``None`` is refused: a check must be reproducible.
+        n_jobs : int, default 1
+            Local worker processes (joblib, ``-1``: all cores); 1 runs in this process.
+            Ignored when ``scheduler`` is given.
+        scheduler : str or distributed.Client, optional
+            Run the replications on a Dask cluster: a scheduler address such as
+            ``"tcp://host:8786"`` (a client is opened and closed) or a connected
+            ``distributed.Client``. Needs the ``statkit[dask]`` extra, and ``simulate``
+            must be importable on the workers.
+        quick : bool, default False
+            Use ``quick_grid`` and ``quick_reps``.
+        out : str or path-like, optional
+            CSV file that every finished replication is appended to (columns ``check,
+            random_state, grid_index, x, rep, value``). If it exists, its rows are reused
+            and only the missing replications run; a file of another check, another
+            ``random_state`` or another grid raises :class:`ValueError`. A half-written
+            last line (interrupted run) is dropped.
+        progress : bool, optional
+            Show a tqdm progress bar; ``None`` shows it only on a terminal.
+
+        Returns
+        -------
+        RateCheckResult or LevelCheckResult
+
+        Raises
+        ------
+        SimulationError
+            When ``simulate`` raises; names the grid value and the replicate.
+        ValueError
+            When ``simulate`` returns NaN or inf (or, for a level check, a value outside
+            [0, 1]); names the grid value and the replicate.
+        """
+        import pandas as pd
+
+        grid = self.quick_grid if quick else self.grid
+        if n_reps is None:
+            n_reps = self.quick_reps if quick else self.n_reps
+        n_reps = _check_reps(n_reps, "n_reps")
+        random_state = _check_random_state(random_state)
+        n_jobs = _check_n_jobs(n_jobs)
+        if progress is not None and not isinstance(progress, (bool, np.bool_)):
+            raise TypeError(f"progress must be None, True or False, got {progress!r}")
+
+        start = time.perf_counter()
+        values = {}
+        resume = None
+        if out is not None:
+            resume = ResumeFile(out, self.name, random_state, grid)
+            stored = resume.load()
+            values = {k: v for k, v in stored.items() if k[1] < n_reps}
+        # replicate-major order: an interrupted run leaves every grid point about equally done
+        todo = [
+            (i, x, r) for r in range(n_reps) for i, x in enumerate(grid) if (i, r) not in values
+        ]
+        n_reused = len(values)
+
+        def on_result(grid_index, rep, value):
+            values[(grid_index, rep)] = value
+            if resume is not None:
+                resume.append(grid_index, rep, value)
+
+        if todo:
+            with resume if resume is not None else contextlib.nullcontext():
+                execute(
+                    todo,
+                    simulate=self.simulate,
+                    random_state=random_state,
+                    variable=self.variable,
+                    bounds=self._bounds,
+                    n_jobs=n_jobs,
+                    scheduler=scheduler,
+                    progress=progress,
+                    desc=self.name,
+                    total=len(grid) * n_reps,
+                    initial=n_reused,
+                    on_result=on_result,
+                )
+
+        keys = sorted(values)
+        data = pd.DataFrame(
+            {
+                "check": pd.Series([self.name] * len(keys), dtype=object),
+                "random_state": np.full(len(keys), random_state, dtype=np.int64),
+                "grid_index": np.array([k[0] for k in keys], dtype=np.int64),
+                "x": np.array([float(grid[k[0]]) for k in keys], dtype=np.float64),
+                "rep": np.array([k[1] for k in keys], dtype=np.int64),
+                "value": np.array([values[k] for k in keys], dtype=np.float64),
+            },
+            columns=list(RESUME_COLUMNS),
+        )
+        return self._result_class()(
+            self,
+            data,
+            grid=grid,
+            random_state=random_state,
+            n_reps=n_reps,
+            wall_time=time.perf_counter() - start,
+            quick=quick,
+            n_reused=n_reused,
+        )
+
+    def _params_repr(self):
+        return f"name={self.name!r}, grid={list(self.grid)}"
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self._params_repr()})"
+
+
+class RateCheck(_BaseCheck):
+    r"""A claimed rate: the measured quantity scales like ``variable ** predicted_exponent``.
+
+    At every grid value :math:`x_j` the check draws ``n_reps`` independent replicates
+    :math:`v_{j1}, \dots, v_{jR}` of ``simulate(x_j, rng)``, combines them into
+    :math:`y_j` (``aggregate``) and fits by ordinary least squares the log-log model
+
+    .. math:: \log y_j = a + b \log x_j + \varepsilon_j, \qquad j = 1, \dots, J.
+
+    The confidence interval of the slope is the t interval
+    :math:`\hat b \pm t_{(1 + \gamma)/2,\, J - 2}\, \widehat{\mathrm{se}}(\hat b)` at level
+    :math:`\gamma` = ``ci_level``. The check **passes** when ``predicted_exponent`` lies
+    inside it; there is no other tolerance.
+
+    Parameters
+    ----------
+    name : str
+        Registry key, e.g. ``"mmd-u-statistic"`` (letters, digits, ``.``, ``_``, ``-``).
+    simulate : callable
+        ``simulate(x, rng) -> float``: one replicate at grid value ``x`` (passed as given
+        in ``grid``: an int stays an int) using the :class:`numpy.random.Generator`
+        ``rng`` for all its randomness. To run in worker processes it must be picklable:
+        a module-level function or a :func:`functools.partial` of one.
+    grid : sequence of positive numbers
+        Strictly increasing values of the swept variable, at least 3.
+    predicted_exponent : float
+        The exponent :math:`b` the paper predicts.
+    quantity : str, default "error"
+        Label of the measured quantity (y axis).
+    variable : str, default "n"
+        Label of the swept variable (x axis).
+    quick_grid : sequence of positive numbers, optional
+        Smaller grid for quick runs; defaults to ``grid``.
+    n_reps, quick_reps : int >= 2, default 100 and 20
+        Replicates per grid point in full and quick runs.
+    aggregate : {"mean", "rmse", "median"}, default "mean"
+        How the replicates at a grid point are combined: :math:`\bar v`,
+        :math:`\sqrt{\overline{v^2}}` or the median. Use ``"rmse"`` for signed errors.
+    ci_level : float in (0, 1), default 0.95
+    claim, reference, description : str
+        The claim in words or maths, the paper, and a description of the instance.
+
+    See Also
+    --------
+    LevelCheck : a claimed probability (size or coverage) at every grid value.
+
+    Examples
+    --------
+    >>> from statkit.simulation import RateCheck
+    >>> def error_of_mean(n, rng):
+    ...     return rng.standard_normal(n).mean()
+    >>> check = RateCheck("normal-mean", error_of_mean, grid=[16, 64, 256, 1024],
+    ...                   predicted_exponent=-0.5, aggregate="rmse", n_reps=100)
+    >>> result = check.run(random_state=0, progress=False)
+    >>> result.verdict
+    'PASS'
+    >>> bool(result.ci[0] < -0.5 < result.ci[1])
+    True
+    """
+
+    def __init__(
+        self,
+        name,
+        simulate,
+        grid,
+        predicted_exponent,
+        *,
+        quantity="error",
+        variable="n",
+        quick_grid=None,
+        n_reps=100,
+        quick_reps=20,
+        aggregate="mean",
+        ci_level=0.95,
+        claim="",
+        reference="",
+        description="",
+    ):
+        self._init_common(
+            name,
+            simulate,
+            grid,
+            quantity=quantity,
+            variable=variable,
+            quick_grid=quick_grid,
+            n_reps=n_reps,
+            quick_reps=quick_reps,
+            ci_level=ci_level,
+            claim=claim,
+            reference=reference,
+            description=description,
+            min_points=3,
+        )
+        if isinstance(predicted_exponent, bool) or not isinstance(predicted_exponent, numbers.Real):
+            raise TypeError(f"predicted_exponent must be a real number, got {predicted_exponent!r}")
+        if not np.isfinite(predicted_exponent):
+            raise ValueError(f"predicted_exponent must be finite, got {predicted_exponent}")
+        self.predicted_exponent = float(predicted_exponent)
+        if aggregate not in _AGGREGATES:
+            raise ValueError(f"aggregate must be one of {_AGGREGATES}, got {aggregate!r}")
+        self.aggregate = aggregate
+
+    def _result_class(self):
+        from ._result import RateCheckResult
+
+        return RateCheckResult
+
+    def _params_repr(self):
+        return (
+            f"{super()._params_repr()}, predicted_exponent={self.predicted_exponent}, "
+            f"aggregate={self.aggregate!r}"
+        )
+
+
+class LevelCheck(_BaseCheck):
+    r"""A claimed probability: :math:`E[\text{simulate}(x, \cdot)]` equals ``target`` at each ``x``.
+
+    Typical use: the size of a test (``simulate`` returns the 0/1 rejection indicator
+    under the null, ``target`` the nominal level) or the coverage of an interval.
+
+    At grid value :math:`x_j` with replicates :math:`v_{j1}, \dots, v_{jR} \in [0, 1]`, the
+    check forms a confidence interval for :math:`p_j = E[v_{j\cdot}]` at level
+    :math:`1 - (1 - \gamma)/J` (Bonferroni over the :math:`J` grid points, so that all
+    intervals hold together with probability at least :math:`\gamma` = ``ci_level``):
+
+    * when every :math:`v_{ji}` is 0 or 1, the exact Clopper–Pearson interval for
+      :math:`k = \sum_i v_{ji}` successes in :math:`R` trials,
+      :math:`[B(\alpha/2;\, k, R - k + 1),\ B(1 - \alpha/2;\, k + 1, R - k)]` with
+      :math:`B(q; a, b)` the beta quantile (lower end 0 when :math:`k = 0`, upper end 1 when
+      :math:`k = R`);
+    * otherwise the t interval :math:`\bar v \pm t_{1 - \alpha/2,\, R - 1}\, s / \sqrt R`,
+      clipped to [0, 1].
+
+    The check **passes** when ``target`` lies inside every interval.
+
+    Parameters
+    ----------
+    name : str
+        Registry key (letters, digits, ``.``, ``_``, ``-``).
+    simulate : callable
+        ``simulate(x, rng) -> float`` in [0, 1]; see :class:`RateCheck`.
+    grid : sequence of positive numbers
+        Strictly increasing, at least one value.
+    target : float in [0, 1]
+        The claimed probability.
+    quantity : str, default "rejection rate"
+    variable : str, default "n"
+    quick_grid : sequence of positive numbers, optional
+    n_reps, quick_reps : int >= 2, default 1000 and 200
+    ci_level : float in (0, 1), default 0.95
+        Joint (Bonferroni) level of the intervals.
+    claim, reference, description : str
+
+    Examples
+    --------
+    >>> from statkit.simulation import LevelCheck
+    >>> def coin(n, rng):
+    ...     return float(rng.random() < 0.3)
+    >>> check = LevelCheck("coin", coin, grid=[1, 2], target=0.3, n_reps=500)
+    >>> check.run(random_state=0, progress=False).verdict
+    'PASS'
+    """
+
+    _bounds = (0.0, 1.0)
+
+    def __init__(
+        self,
+        name,
+        simulate,
+        grid,
+        target,
+        *,
+        quantity="rejection rate",
+        variable="n",
+        quick_grid=None,
+        n_reps=1000,
+        quick_reps=200,
+        ci_level=0.95,
+        claim="",
+        reference="",
+        description="",
+    ):
+        self._init_common(
+            name,
+            simulate,
+            grid,
+            quantity=quantity,
+            variable=variable,
+            quick_grid=quick_grid,
+            n_reps=n_reps,
+            quick_reps=quick_reps,
+            ci_level=ci_level,
+            claim=claim,
+            reference=reference,
+            description=description,
+            min_points=1,
+        )
+        if isinstance(target, bool) or not isinstance(target, numbers.Real):
+            raise TypeError(f"target must be a real number in [0, 1], got {target!r}")
+        if not 0 <= target <= 1:  # also rejects NaN
+            raise ValueError(f"target must lie in [0, 1], got {target}")
+        self.target = float(target)
+
+    def _result_class(self):
+        from ._result import LevelCheckResult
+
+        return LevelCheckResult
+
+    def _params_repr(self):
+        return f"{super()._params_repr()}, target={self.target}"
