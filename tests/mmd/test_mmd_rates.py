@@ -48,8 +48,24 @@ def test_quick_permutation_test_has_size_alpha():
     assert result.passed, result.summary()
 
 
+V_BIAS_FAIL = pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "measured: slope -0.553, 95% CI [-0.585, -0.520] over m = 32..4096 (seed 0); the "
+        "V-statistic's O(1/m) bias steepens the pre-asymptotic slope (docs/user_guide/mmd.rst)"
+    ),
+)
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("name", CHECKS)
+@pytest.mark.parametrize(
+    "name",
+    [
+        "mmd-u-statistic",
+        pytest.param("mmd-v-statistic", marks=V_BIAS_FAIL),
+        "mmd-permutation-size",
+    ],
+)
 def test_full_check_passes(name):
     result = get_check(name).run(random_state=0, n_jobs=-1, progress=False)
     assert result.passed, result.summary()
