@@ -25,8 +25,9 @@ def test_truth_is_the_closed_form_and_the_u_statistic_is_unbiased_for_it():
     assert _truth() == gaussian_mmd2([0, 0], 1.0, [1, 0], 1.0, 1.0)
     # independent oracle for the check's target: the mean of many U-statistics
     rng = np.random.default_rng(3)
+    shift = np.array([1.0, 0.0])
     est = [
-        mmd(rng.standard_normal((64, 2)), rng.standard_normal((64, 2)) + [1.0, 0.0], bandwidth=1.0)
+        mmd(rng.standard_normal((64, 2)), rng.standard_normal((64, 2)) + shift, bandwidth=1.0)
         for _ in range(400)
     ]
     se = np.std(est, ddof=1) / np.sqrt(len(est))
