@@ -7,18 +7,23 @@ from ._kernels import check_bandwidth
 __all__ = ["gaussian_mmd2"]
 
 
-def _check_mean(mean, name):
-    if isinstance(mean, (str, bytes)):
+def _real_array(value, name):
+    """``value`` as a float64 array; TypeError for strings, non-numeric or complex data."""
+    if isinstance(value, (str, bytes)):
         raise TypeError(f"{name} must be numeric, got a string")
     try:
-        mu = np.asarray(mean)
+        a = np.asarray(value)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{name} could not be converted to an array: {exc}") from exc
-    if not (np.issubdtype(mu.dtype, np.number) or np.issubdtype(mu.dtype, np.bool_)):
-        raise TypeError(f"{name} must be numeric, got dtype {mu.dtype}")
-    if np.iscomplexobj(mu):
+    if not (np.issubdtype(a.dtype, np.number) or np.issubdtype(a.dtype, np.bool_)):
+        raise TypeError(f"{name} must be numeric, got dtype {a.dtype}")
+    if np.iscomplexobj(a):
         raise TypeError(f"{name} must be real-valued")
-    mu = np.atleast_1d(mu.astype(np.float64))
+    return a.astype(np.float64)
+
+
+def _check_mean(mean, name):
+    mu = np.atleast_1d(_real_array(mean, name))
     if mu.ndim != 1 or mu.shape[0] == 0:
         raise ValueError(f"{name} must be a scalar or a non-empty 1-D array, got shape {mu.shape}")
     if not np.all(np.isfinite(mu)):
@@ -27,17 +32,7 @@ def _check_mean(mean, name):
 
 
 def _check_cov(cov, d, name):
-    if isinstance(cov, (str, bytes)):
-        raise TypeError(f"{name} must be numeric, got a string")
-    try:
-        S = np.asarray(cov)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} could not be converted to an array: {exc}") from exc
-    if not (np.issubdtype(S.dtype, np.number) or np.issubdtype(S.dtype, np.bool_)):
-        raise TypeError(f"{name} must be numeric, got dtype {S.dtype}")
-    if np.iscomplexobj(S):
-        raise TypeError(f"{name} must be real-valued")
-    S = S.astype(np.float64)
+    S = _real_array(cov, name)
     if not np.all(np.isfinite(S)):
         raise ValueError(f"{name} contains NaN or inf")
     if S.ndim == 0:
