@@ -18,6 +18,7 @@ __all__ = ["get_check", "list_checks", "register"]
 _CHECK_MODULES = (
     "statkit.simulation._builtin",
     "statkit.mmd._mmd_rates",
+    "statkit.mmd._weighted_rates",
 )
 
 _REGISTRY = {}
