@@ -45,7 +45,7 @@ _SERIES_BELOW = 2.0
 _SERIES_TERMS = 30
 # Above this argument the tail moments J_k use their asymptotic series; below it the
 # upward recurrence loses at most ~1e-12 relative (checked against mpmath).
-_ASYMPTOTIC_ABOVE = 1e300
+_ASYMPTOTIC_ABOVE = 10.0
 _ASYMPTOTIC_TERMS = 30
 
 
@@ -92,10 +92,19 @@ def _clip(x, lo=None, hi=None):
     return np.clip(x, lo, hi)
 
 
+def _power(a, k):
+    """``a**k`` for a Python float, inf (not OverflowError) on overflow."""
+    out = 1.0
+    for _ in range(k):
+        out *= a
+    return out
+
+
 def _matern_1d(r, a, gamma):
     """1-D Matérn kernel at distances ``r >= 0``: ``exp(-a r) sum_k gamma_k (a r)^k``."""
     xp = get_namespace(r)
-    x = r * a
+    # capped at 800, where k is 0 in float64 anyway: a huge x would overflow x^2
+    x = _clip(r * a, hi=800.0)
     poly = 0.0
     for g in reversed(gamma):  # Horner
         poly = poly * x + g
@@ -151,7 +160,7 @@ def input_gram(U, V=None, kernel="gaussian", lengthscale=1.0):
     """
     kernel = check_input_kernel(kernel)
     ell = _check_lengthscale(lengthscale)
-    xp = get_namespace(U, V)
+    get_namespace(U, V)  # refuses numpy mixed with torch, or tensors on two devices
     U = _as_float64(U, "U")
     V = U if V is None else _as_float64(V, "V")
     if U.shape[1] != V.shape[1]:
@@ -159,12 +168,88 @@ def input_gram(U, V=None, kernel="gaussian", lengthscale=1.0):
             f"U and V must have the same number of coordinates, got U with {U.shape[1]} and "
             f"V with {V.shape[1]}"
         )
+    if is_torch_tensor(U) and (U.requires_grad or V.requires_grad):
+        return _gram_autograd(U, V, kernel, ell)
+    return _gram_inplace(U, V, kernel, ell)
+
+
+def _clip_(x, lo=None, hi=None):
+    """In-place :func:`_clip`."""
+    if is_torch_tensor(x):
+        return x.clamp_(min=lo, max=hi)
+    return np.clip(x, lo, hi, out=x)
+
+
+def _gram_inplace(U, V, kernel, ell):
+    """The Gram matrix with a few reused (m_U, m_V) buffers: at m = 4000 the allocation
+    of fresh temporaries, not the arithmetic, dominates."""
+    xp = get_namespace(U)
+    r = U[:, :1] - V[:, 0][None, :]
+    if kernel == "gaussian":
+        t = 1.0 / ell
+        sq = None
+        for d in range(U.shape[1]):
+            if d:
+                xp.subtract(U[:, d : d + 1], V[:, d][None, :], out=r)
+            # scaled first, so that l^2 cannot underflow; for absurdly short l the
+            # differences are capped where exp(-r^2/2) is 0 anyway (r^2 would overflow)
+            r *= t
+            if t > 1e100:
+                _clip_(r, -1e150, 1e150)
+            if sq is None:
+                sq = r * r
+            else:
+                r *= r
+                sq += r
+        sq *= -0.5
+        return xp.exp(sq, out=sq)
+    nu2, gamma = _MATERN[kernel]
+    a = math.sqrt(nu2) / ell
+    coefs = gamma[::-1]
+    # prod_d p(x_d) e^{-x_d} = exp(-sum_d x_d) prod_d p(x_d): one exp instead of s
+    total = prod = poly = None
+    for d in range(U.shape[1]):
+        if d:
+            xp.subtract(U[:, d : d + 1], V[:, d][None, :], out=r)
+        xp.abs(r, out=r)
+        r *= a
+        _clip_(r, hi=800.0)  # k is 0 in float64 beyond, and x^2 cannot overflow
+        if total is None:
+            total = r * 1.0
+        else:
+            total += r
+        if len(coefs) == 1:
+            continue
+        if poly is None:
+            poly = r * coefs[0]
+        else:
+            xp.multiply(r, coefs[0], out=poly)
+        for g in coefs[1:-1]:  # Horner
+            poly += g
+            poly *= r
+        poly += coefs[-1]
+        if prod is None:
+            prod, poly = poly, None
+        else:
+            prod *= poly
+    total *= -1.0
+    C = xp.exp(total, out=total)
+    if prod is not None:
+        C *= prod
+    return C
+
+
+def _gram_autograd(U, V, kernel, ell):
+    """Out-of-place version of :func:`_gram_inplace`, for tensors that require grad."""
+    xp = get_namespace(U)
     if kernel == "gaussian":
         sq = 0.0
         for d in range(U.shape[1]):
-            diff = U[:, d : d + 1] - V[:, d][None, :]
-            sq = sq + diff * diff
-        return xp.exp(sq * (-0.5 / (ell * ell)))
+            r = (U[:, d : d + 1] - V[:, d][None, :]) * (1.0 / ell)
+            if ell < 1e-100:
+                r = _clip(r, -1e150, 1e150)
+            sq = sq + r * r
+        return xp.exp(sq * -0.5)
     nu2, gamma = _MATERN[kernel]
     a = math.sqrt(nu2) / ell
     C = 1.0
@@ -187,42 +272,54 @@ def _reg_lower_gamma(k, x):
         term = term * xs / (n + 1)
         series = series + term
     series = series * xp.exp(-xs)
-    # otherwise the closed form, whose cancellation costs < 1 digit for x >= 2
+    # otherwise the closed form, whose cancellation costs < 1 digit for x >= 2; x is
+    # capped at 800 in the tail, where e^{-x} x^j / j! is 0 in float64 either way
+    xd = _clip(x, hi=800.0)
     head = 0.0
     for j in range(k, 0, -1):  # Horner for sum_{1<=j<=k} x^j / j!
-        head = (head + 1.0) * x / j
-    direct = -xp.expm1(-x) - head * xp.exp(-x)
+        head = (head + 1.0) * xd / j
+    direct = -xp.expm1(-x) - head * xp.exp(-xd)
     return xp.where(x < _SERIES_BELOW, series, direct)
 
 
-def _tail_moments(y, kmax):
-    r""":math:`J_k(y) = \int_0^\infty t^k e^{-y t - t^2/2}\,\mathrm dt` for
-    :math:`k = 0, \dots, k_{\max}` and ``y >= 0``.
+def _tail_moments(y, kmax, scale):
+    r"""Scaled tail moments :math:`\sigma^k J_k(y)`, :math:`k = 0, \dots, k_{\max}`, of
+    :math:`J_k(y) = \int_0^\infty t^k e^{-y t - t^2/2}\,\mathrm dt` for ``y >= 0`` and a
+    Python float ``scale`` :math:`\sigma > 0`.
 
     :math:`J_0(y) = \sqrt{\pi/2}\,\operatorname{erfcx}(y/\sqrt2)`, then the upward
     recurrence :math:`J_1 = 1 - yJ_0`, :math:`J_{k+1} = kJ_{k-1} - yJ_k` (integration by
     parts). The recurrence cancels for large ``y``, where the asymptotic series
     :math:`J_k(y) \sim \sum_n (-1)^n \frac{(k+2n)!}{2^n n!}\, y^{-(k+2n+1)}` is used
-    instead (its smallest term is about :math:`e^{-y^2/2}`).
+    instead (its smallest term is about :math:`e^{-y^2/2}`), evaluated as
+    :math:`(\sigma/y)^k / y` times a series in :math:`y^{-2}` so that neither
+    :math:`y^{k+1}` nor :math:`\sigma^k` overflows when :math:`\sigma \approx y` is huge
+    (tiny length scales).
     """
     xp = get_namespace(y)
     _, _, erfcx = _special(xp)
-    J = [_SQRT_HALF_PI * erfcx(y * (1.0 / math.sqrt(2.0)))]
+    inv_sqrt2 = 1.0 / math.sqrt(2.0)
+    J = [_SQRT_HALF_PI * erfcx(y * inv_sqrt2)]
     if kmax == 0:
         return J
-    J.append(1.0 - y * J[0])
+    # upward recurrence on y clipped to the threshold: it is only used below it, and the
+    # clipping keeps the discarded entries finite
+    ys = _clip(y, hi=_ASYMPTOTIC_ABOVE)
+    R = [_SQRT_HALF_PI * erfcx(ys * inv_sqrt2)]
+    R.append(1.0 - ys * R[0])
     for k in range(1, kmax):
-        J.append(k * J[k - 1] - y * J[k])
+        R.append(k * R[k - 1] - ys * R[k])
     big = y >= _ASYMPTOTIC_ABOVE
     yb = _clip(y, lo=_ASYMPTOTIC_ABOVE)
-    inv2 = 1.0 / (yb * yb)
+    inv2 = (1.0 / yb) ** 2  # not 1 / yb^2: yb^2 overflows for l < 1e-154
+    ratio = scale / yb
     for k in range(1, kmax + 1):
-        term = math.factorial(k) / yb ** (k + 1)
+        term = float(math.factorial(k))
         asym = term
         for n in range(_ASYMPTOTIC_TERMS - 1):
             term = term * (-(k + 2 * n + 1) * (k + 2 * n + 2) / (2.0 * (n + 1))) * inv2
             asym = asym + term
-        J[k] = xp.where(big, asym, J[k])
+        J.append(xp.where(big, asym * ratio**k / yb, R[k] * _power(scale, k)))
     return J
 
 
@@ -232,21 +329,25 @@ def _matern_gauss_half(u, a, gamma):
     xp = get_namespace(u)
     ndtr, _, _ = _special(xp)
     phi_u = xp.exp(-0.5 * u * u) * (1.0 / _SQRT_2PI)
-    c = [g * a**k for k, g in enumerate(gamma)]
     b = u - a
     # b >= 0 (u >= a): e^{a^2/2 - a u} <= e^{-a^2/2}, so T0 = e^{a^2/2 - a u} Phi(b) directly
     bp = _clip(b, lo=0.0)
-    T0 = xp.exp(a * (0.5 * a - (bp + a))) * ndtr(bp)
-    pos = c[0] * T0
-    if len(c) > 1:
-        pos = pos + c[1] * (bp * T0 + phi_u)
-    if len(c) > 2:
-        pos = pos + c[2] * ((bp * bp + 1.0) * T0 + bp * phi_u)
-    # b < 0: e^{a^2/2 - a u} M_k(b) = phi(u) J_k(-b) with erfcx inside J_0 (no overflow)
-    J = _tail_moments(_clip(-b, lo=0.0), len(c) - 1)
-    neg = c[0] * J[0]
-    for k in range(1, len(c)):
-        neg = neg + c[k] * J[k]
+    # (a capped at 40: beyond, e^{-a(a/2 + b)} <= e^{-800} is 0 in float64 either way, and
+    # the cap avoids an overflow warning for a^2)
+    ac = min(a, 40.0)
+    T0 = xp.exp(-ac * (0.5 * ac + bp)) * ndtr(bp)
+    pos = gamma[0] * T0
+    if len(gamma) > 1:
+        pos = pos + (gamma[1] * a) * (bp * T0 + phi_u)
+    if len(gamma) > 2:
+        # a * (a * x), not a^2 * x: a^2 overflows for l < 1e-154 while x underflows
+        pos = pos + gamma[2] * (a * (a * ((bp * bp + 1.0) * T0 + bp * phi_u)))
+    # b < 0: e^{a^2/2 - a u} M_k(b) = phi(u) J_k(-b), erfcx inside J_0 (no overflow), and
+    # c_k J_k = gamma_k a^k J_k from the scaled moments
+    S = _tail_moments(_clip(-b, lo=0.0), len(gamma) - 1, a)
+    neg = gamma[0] * S[0]
+    for k in range(1, len(gamma)):
+        neg = neg + gamma[k] * S[k]
     return xp.where(b >= 0, pos, phi_u * neg)
 
 
@@ -276,7 +377,9 @@ def kernel_mean(U, kernel="gaussian", lengthscale=1.0, measure="uniform"):
     ------
     ValueError
         For NaN/inf inputs, inputs outside :math:`[0, 1]^s` under the uniform measure, an
-        unknown kernel or measure, or a length scale that is not a finite float > 0.
+        unknown kernel or measure, a length scale that is not a finite float > 0, or a
+        result that is not finite in float64 (length scales outside about
+        :math:`[10^{-300}, 10^{300}]`).
 
     Notes
     -----
@@ -360,9 +463,12 @@ def kernel_mean(U, kernel="gaussian", lengthscale=1.0, measure="uniform"):
             )
     s = U.shape[1]
     if kernel == "gaussian" and measure == "gaussian":
-        l2 = ell * ell
-        sq = (U * U).sum(1)
-        return xp.exp(sq * (-0.5 / (l2 + 1.0))) * (l2 / (l2 + 1.0)) ** (0.5 * s)
+        # l / sqrt(l^2 + 1) and 1 / (2 (l^2 + 1)), written so that l^2 neither over- nor
+        # underflows
+        t = 1.0 / ell
+        ratio = ell / math.sqrt(ell * ell + 1.0) if ell <= 1.0 else 1.0 / math.sqrt(1.0 + t * t)
+        rate = 0.5 / (ell * ell + 1.0) if ell <= 1.0 else 0.5 * t * t / (1.0 + t * t)
+        return _check_finite(xp.exp((U * U).sum(1) * (-rate)) * ratio**s, ell)
     if kernel == "gaussian":
         _, erf, _ = _special(xp)
         scale = 1.0 / (math.sqrt(2.0) * ell)
@@ -378,22 +484,39 @@ def kernel_mean(U, kernel="gaussian", lengthscale=1.0, measure="uniform"):
                 Z = Z + w * (_reg_lower_gamma(k, U * a) + _reg_lower_gamma(k, (1.0 - U) * a))
         else:
             Z = _matern_gauss_half(U, a, gamma) + _matern_gauss_half(-U, a, gamma)
-    return xp.prod(Z, 1) if is_torch_tensor(Z) else np.prod(Z, axis=1)
+    # c <= 1 and U has mass 1, so z <= 1; rounding gives 1 + eps at l >~ 1e8
+    Z = _clip(Z, hi=1.0)
+    return _check_finite(xp.prod(Z, 1) if is_torch_tensor(Z) else np.prod(Z, axis=1), ell)
 
 
-def _reg_lower_gamma_integral(k, A):
-    r""":math:`R_k(A) = \int_0^A P(k+1, x)\,\mathrm dx = A - (k+1) + e^{-A}
-    \sum_{i\le k}(k+1-i) A^i/i!` for a Python float ``A > 0``; from the equivalent
-    positive series :math:`e^{-A}\sum_{n\ge k+2}(n-k-1)A^n/n!` when ``A`` is small."""
+def _check_finite(z, ell):
+    """Refuse a non-finite result (only at absurd length scales, where a^p overflows)."""
+    finite = bool(get_namespace(z).isfinite(z).all())
+    if not finite:
+        raise ValueError(
+            f"the kernel mean is not finite in float64 at lengthscale={ell:g}; the closed "
+            "forms are evaluated reliably for length scales in about [1e-300, 1e300]"
+        )
+    return z
+
+
+def _reg_lower_gamma_integral_scaled(k, A):
+    r""":math:`R_k(A) / A^2` for a Python float ``A > 0``, where
+    :math:`R_k(A) = \int_0^A P(k+1, x)\,\mathrm dx = A - (k+1) + e^{-A}
+    \sum_{i\le k}(k+1-i) A^i/i!`; for small ``A`` from the equivalent positive series
+    :math:`e^{-A}\sum_{n\ge k+2}(n-k-1)A^n/n!` (no cancellation, no underflow of
+    :math:`A^2`)."""
     if A < _SERIES_BELOW:
-        term = A ** (k + 2) / math.factorial(k + 2)
+        term = _power(A, k) / math.factorial(k + 2)  # A^{n-2} / n! at n = k + 2
         total = term
         for n in range(k + 2, k + 2 + _SERIES_TERMS):
             term *= A / (n + 1)
-            total += (n + 1 - k - 1) * term
+            total += (n - k) * term
         return math.exp(-A) * total
-    head = sum((k + 1 - i) * A**i / math.factorial(i) for i in range(k + 1))
-    return A - (k + 1) + math.exp(-A) * head
+    tail = 0.0
+    if A < 700.0:  # e^{-A} A^i / i! is below 1e-290 beyond
+        tail = math.exp(-A) * sum((k + 1 - i) * A**i / math.factorial(i) for i in range(k + 1))
+    return (1.0 - (k + 1) / A + tail / A) / A
 
 
 def initial_error(kernel, lengthscale, measure, dim):
@@ -418,6 +541,12 @@ def initial_error(kernel, lengthscale, measure, dim):
     -------
     value : float
         In :math:`(0, 1]`.
+
+    Raises
+    ------
+    ValueError
+        For an unknown kernel or measure, a length scale that is not a finite float > 0,
+        or ``dim < 1``.
 
     Notes
     -----
@@ -455,28 +584,35 @@ def initial_error(kernel, lengthscale, measure, dim):
     ell = _check_lengthscale(lengthscale)
     measure = _check_measure(measure)
     dim = check_positive(dim, "dim", integer=True)
+    t = 1.0 / ell
     if kernel == "gaussian":
-        if measure == "uniform":
-            value = 2.0 * ell * ell * math.expm1(-0.5 / (ell * ell)) + _SQRT_2PI * ell * math.erf(
-                1.0 / (math.sqrt(2.0) * ell)
+        if measure == "uniform" and t < 1e-5:
+            # Taylor in 1/l (next term O(l^-4)): the closed form would turn into inf * 0
+            value = 1.0 - t * t / 12.0
+        elif measure == "uniform":
+            value = 2.0 * ell * ell * math.expm1(-0.5 * t * t) + _SQRT_2PI * ell * math.erf(
+                t / math.sqrt(2.0)
             )
         else:
-            value = ell / math.sqrt(ell * ell + 2.0)
+            value = ell / math.sqrt(ell * ell + 2.0) if ell <= 1.0 else 1 / math.sqrt(1 + 2 * t * t)
     else:
         nu2, gamma = _MATERN[kernel]
         a = math.sqrt(nu2) / ell
         if measure == "uniform":
-            value = (
-                2.0
-                / (a * a)
-                * sum(
-                    g * math.factorial(k) * _reg_lower_gamma_integral(k, a)
-                    for k, g in enumerate(gamma)
-                )
+            value = 2.0 * sum(
+                g * math.factorial(k) * _reg_lower_gamma_integral_scaled(k, a)
+                for k, g in enumerate(gamma)
             )
         else:
-            J = _tail_moments(np.asarray(math.sqrt(2.0) * a), len(gamma) - 1)
-            value = (2.0 / _SQRT_2PI) * sum(
-                g * a**k * 2.0 ** (0.5 * k) * float(J[k]) for k, g in enumerate(gamma)
-            )
-    return float(value) ** dim
+            # c_k 2^{k/2} J_k(sqrt2 a) = gamma_k (sqrt2 a)^k J_k(sqrt2 a)
+            y = math.sqrt(2.0) * a
+            S = _tail_moments(np.asarray(y), len(gamma) - 1, y)
+            value = (2.0 / _SQRT_2PI) * sum(g * float(S[k]) for k, g in enumerate(gamma))
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(
+            f"the initial error is not finite in float64 at lengthscale={ell:g}; the closed "
+            "forms are evaluated reliably for length scales in about [1e-300, 1e300]"
+        )
+    # c <= 1 and U has mass 1: a value above 1 is rounding (seen at l ~ 1e8)
+    return min(value, 1.0) ** dim

@@ -4,7 +4,9 @@ Oracles: ``scipy.integrate.quad`` / ``dblquad`` of the kernel written out pointw
 the Matérn-uniform kernel means printed in the reference code of Bharti et al. (2023,
 arXiv:2301.11674); ``sklearn.gaussian_process.kernels`` (RBF, and 1-D Matérn per
 coordinate); ``mpmath`` quadrature in 40 digits for the large-length-scale defect
-:math:`1 - z`; and the Cauchy-Schwarz bound :math:`z(u)^2 \\le \\iint c`.
+:math:`1 - z`; the Cauchy-Schwarz bound :math:`z(u)^2 \\le \\iint c`; the exact
+scaling :math:`z \\propto \\ell` as :math:`\\ell \\to 0`; and numpy float64 for the torch
+backends (and the out-of-place autograd path of :func:`input_gram`).
 """
 
 import math
@@ -321,6 +323,30 @@ def test_limits_in_lengthscale(kernel, measure):
     np.testing.assert_allclose(kernel_mean(u, kernel, ell, measure), expected, rtol=1e-5)
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+@pytest.mark.parametrize("measure", MEASURES)
+@pytest.mark.parametrize("kernel", INPUT_KERNELS)
+def test_absurd_lengthscales_scale_exactly_without_overflow(kernel, measure):
+    # l -> 0 (1e-300 < l < 1e-100): z(u) / l and the initial error / l are constant in l
+    # (the regime above is exact to float64); l -> inf: everything is 1. Nothing may
+    # overflow (a = sqrt(2 nu) / l, a^2 and y^{k+1} would) or warn.
+    u = np.array([0.0, 0.5, 1.0]) if measure == "uniform" else np.array([-0.7, 0.0, 0.5])
+    z_ref = kernel_mean(u, kernel, 1e-100, measure) / 1e-100
+    ie_ref = initial_error(kernel, 1e-100, measure, 1) / 1e-100
+    for ell in (1e-300, 1e-200, 1e-155):
+        np.testing.assert_allclose(kernel_mean(u, kernel, ell, measure) / ell, z_ref, rtol=1e-12)
+        assert initial_error(kernel, ell, measure, 1) / ell == pytest.approx(ie_ref, rel=1e-12)
+    for ell in (1e100, 1e200, 1e300):
+        np.testing.assert_allclose(kernel_mean(u, kernel, ell, measure), 1.0, rtol=4 * EPS)
+        assert initial_error(kernel, ell, measure, 3) == pytest.approx(1.0, rel=4 * EPS)
+        C = input_gram(u, kernel=kernel, lengthscale=ell)
+        np.testing.assert_allclose(C, 1.0, rtol=4 * EPS)
+    # the Gram matrix at absurdly short l: the identity, no NaN from inf * 0
+    for ell in (1e-300, 1e-155):
+        C = input_gram(u, kernel=kernel, lengthscale=ell)
+        np.testing.assert_array_equal(C, np.eye(3))
+
+
 # --- validation ----------------------------------------------------------------------
 
 
@@ -386,10 +412,11 @@ def test_backends_match_numpy_float64(xp_case, kernel, measure):
     U = np.vstack([U, np.zeros((1, 2)), np.ones((1, 2))])  # exercise the edges
     U_case = xp_case.asarray(U)
     U64 = xp_case.to_numpy(U_case).astype(np.float64)  # the numbers the backend sees
-    for ell in (1e-3, 0.3, 2.0, 1e3):  # short l: erfcx / asymptotic branches
+    for ell in (1e-200, 1e-3, 0.3, 2.0, 1e3, 1e200):  # short l: erfcx / asymptotic branches
         z = kernel_mean(U_case, kernel, ell, measure)
         C = input_gram(U_case, U_case[:7], kernel, ell)
         for out in (z, C):
+            assert np.all(np.isfinite(xp_case.to_numpy(out)))
             assert type(out) is type(U_case)
             assert str(out.dtype).endswith("float64")
             if xp_case.name == "torch":
@@ -400,3 +427,22 @@ def test_backends_match_numpy_float64(xp_case, kernel, measure):
         np.testing.assert_allclose(
             xp_case.to_numpy(C), input_gram(U64, U64[:7], kernel, ell), rtol=1e-12, atol=1e-300
         )
+
+
+@pytest.mark.parametrize("kernel", INPUT_KERNELS)
+def test_torch_autograd_path_matches_and_inputs_untouched(kernel):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(6)
+    U, V = rng.random((9, 3)), rng.random((4, 3))
+    U0 = U.copy()
+    expected = input_gram(U, V, kernel, 0.4)
+    np.testing.assert_array_equal(U, U0)  # the reused buffers are fresh arrays
+    Ut = torch.tensor(U, requires_grad=True)
+    C = input_gram(Ut, torch.tensor(V), kernel, 0.4)
+    np.testing.assert_allclose(C.detach().numpy(), expected, rtol=1e-13, atol=0)
+    C.sum().backward()  # the out-of-place path keeps the graph
+    assert Ut.grad is not None and bool(torch.isfinite(Ut.grad).all())
+    z = kernel_mean(Ut, kernel, 0.4, "gaussian")
+    np.testing.assert_allclose(
+        z.detach().numpy(), kernel_mean(U, kernel, 0.4, "gaussian"), rtol=1e-13
+    )
