@@ -6,6 +6,7 @@ in u-space. The acceptance criteria are those of the method note (statkit's
 each check's verdict, not asserted here.
 """
 
+import itertools
 import math
 
 import numpy as np
@@ -68,11 +69,12 @@ def _criteria(results):
         bound = -1.0 if s <= 2 else -0.7
         if not ow.slope <= bound:
             bad.append(f"OW slope s={s}: {ow.slope:.3f} > {bound}")
-        for x, e_v, e_ow in zip(v.table["x"], v.table["aggregate"], ow.table["aggregate"], strict=True):
+        pairs = zip(v.table["x"], v.table["aggregate"], ow.table["aggregate"], strict=True)
+        for x, e_v, e_ow in pairs:
             if x >= 32 and not e_ow < e_v:
                 bad.append(f"OW error >= V error at s={s}, m={x:g}")
     mags = [-results[f"mmd-weighted-s{s}"].slope for s in wr.DIMS]
-    if not all(a > b for a, b in zip(mags, mags[1:], strict=False)):
+    if not all(a > b for a, b in itertools.pairwise(mags)):
         bad.append(f"|OW slope| not decreasing in s: {mags}")
     return bad
 
