@@ -42,8 +42,10 @@ def test_truth_matches_adaptive_quadrature(dim):
     # 1-D integrals in u-space, by adaptive quadrature (independent of the GH nodes)
     a = integrate.dblquad(lambda s, t: k1(G(s), G(t)), 0, 1, 0, 1, epsabs=1e-12)[0]
     grid = np.unique(Y)
-    b = {t: integrate.quad(lambda s, t=t: k1(G(s), t), 0, 1, epsabs=1e-13, limit=200)[0]
-         for t in grid}
+    b = {
+        t: integrate.quad(lambda s, t=t: k1(G(s), t), 0, 1, epsabs=1e-13, limit=200)[0]
+        for t in grid
+    }
     exy = np.mean([np.prod([b[t] for t in row]) for row in Y])
     K = np.exp(-((Y[:, None, :] - Y[None, :, :]) ** 2).sum(-1) / (2 * ell * ell))
     expected = math.sqrt(a**dim - 2 * exy + K.mean())
