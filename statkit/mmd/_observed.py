@@ -19,6 +19,20 @@ __all__ = ["ObservedSample"]
 # columns of Y per block of cross-kernel values (m x block entries at once)
 _CROSS_BLOCK = 4096
 _TORCH_BLOCK_ELEMENTS = 2**24
+# below this many kernel values, plain numpy beats starting numba's thread pool (whose
+# start-up dominates a 64 x 64 block, and which a busy machine slows down further)
+_SMALL = 2**18
+
+
+def gram_numpy(A, B, spec, c):
+    """float64 kernel block ``k(a_i, b_j)`` from exact coordinate differences."""
+    if A.shape[0] * B.shape[0] > _SMALL:
+        return kernel_matrix_numpy(A, B, spec, c)
+    D = np.zeros((A.shape[0], B.shape[0]))
+    for d in range(A.shape[1]):
+        diff = A[:, d, None] - B[None, :, d]
+        D += np.abs(diff) if spec.metric == "l1" else diff * diff
+    return kernel_from_distances(D, spec, c)
 
 
 class ObservedSample:
@@ -63,7 +77,11 @@ class ObservedSample:
         """U- (``"u"``) or V-statistic (``"v"``) MMD^2 of ``X`` against ``Y`` (float)."""
         self._check_x(X)
         m = X.shape[0]
-        if self.xp is np:
+        if self.xp is np and m * max(m, self.n) <= _SMALL:
+            X64 = np.ascontiguousarray(X, dtype=np.float64)
+            sxx = float(gram_numpy(X64, X64, self.spec, self.c).sum()) - m  # k(x, x) = 1
+            sxy = float(self.cross_row_sums(X64).sum())
+        elif self.xp is np:
             X64 = np.ascontiguousarray(X, dtype=np.float64)
             from . import _numba
 
@@ -91,7 +109,7 @@ class ObservedSample:
             r = np.zeros(m)
             for j0 in range(0, self.n, _CROSS_BLOCK):
                 B = self._Y64[j0 : j0 + _CROSS_BLOCK]
-                r += kernel_matrix_numpy(X64, B, self.spec, self.c).sum(axis=1)
+                r += gram_numpy(X64, B, self.spec, self.c).sum(axis=1)
             return r
         torch = self.xp
         Xd = X.to(torch.float64)
@@ -107,7 +125,7 @@ class ObservedSample:
         """``K_xx`` (m x m, float64), in X's namespace."""
         if self.xp is np:
             X64 = np.ascontiguousarray(X, dtype=np.float64)
-            return kernel_matrix_numpy(X64, X64, self.spec, self.c)
+            return gram_numpy(X64, X64, self.spec, self.c)
         Xd = X.to(self.xp.float64)
         return kernel_from_distances(
             distances_xp(Xd, Xd, self.spec.metric, same=True), self.spec, self.c
