@@ -226,19 +226,21 @@ class OptimallyWeightedMMD(BaseEstimator):
         self.input_measure = input_measure
         self.jitter = jitter
 
-    def fit(self, u, y=None):
-        """Compute the quadrature weights of the inputs ``u`` (shape (m, s)).
+    def fit(self, X, y=None):
+        """Compute the quadrature weights of the simulator inputs ``X`` (shape (m, s)).
 
         Parameters
         ----------
-        u : array-like or torch.Tensor of shape (m, s)
-            The inputs the simulator consumes, i.i.d. from ``input_measure``.
+        X : array-like or torch.Tensor of shape (m, s)
+            The inputs :math:`u_1, \dots, u_m` the simulator consumes, i.i.d. from
+            ``input_measure`` (named ``X`` for scikit-learn's estimator contract).
         y : ignored
 
         Returns
         -------
         self
         """
+        u = X
         if u is None:
             raise ValueError(
                 "OptimallyWeightedMMD needs the simulator inputs u (and their law, "
