@@ -79,6 +79,21 @@ def _as_output(x, m, output_dim, who):
     return x
 
 
+def _set_metadata(obj, simulator, n_params, output_dim, name, param_names, bounds, true_theta):
+    """Validate and store what Simulator and SeededSimulator share."""
+    if not callable(simulator):
+        raise TypeError(f"simulator must be callable, got {type(simulator).__name__}")
+    obj.simulator = simulator
+    obj.n_params = None if n_params is None else _check_count(n_params, "n_params")
+    obj.output_dim = None if output_dim is None else _check_count(output_dim, "output_dim")
+    obj.name = getattr(simulator, "__name__", "simulator") if name is None else str(name)
+    obj.param_names = None if param_names is None else tuple(str(p) for p in param_names)
+    obj.bounds = None if bounds is None else tuple(tuple(b) for b in bounds)
+    obj.true_theta = None if true_theta is None else _as_theta(true_theta, obj.n_params)
+    if obj.bounds is not None and obj.n_params is not None and len(obj.bounds) != obj.n_params:
+        raise ValueError(f"bounds must have {obj.n_params} (low, high) pairs")
+
+
 class Simulator:
     r"""A simulator :math:`x = G_\theta(u)` whose random inputs have a known law.
 
@@ -131,20 +146,9 @@ class Simulator:
         bounds=None,
         true_theta=None,
     ):
-        if not callable(simulator):
-            raise TypeError(f"simulator must be callable, got {type(simulator).__name__}")
-        self.simulator = simulator
+        _set_metadata(self, simulator, n_params, output_dim, name, param_names, bounds, true_theta)
         self.input_dim = _check_count(input_dim, "input_dim")
         self.input_measure = check_input_measure(input_measure)
-        self.n_params = None if n_params is None else _check_count(n_params, "n_params")
-        self.output_dim = None if output_dim is None else _check_count(output_dim, "output_dim")
-        self.name = getattr(simulator, "__name__", "simulator") if name is None else str(name)
-        self.param_names = None if param_names is None else tuple(str(p) for p in param_names)
-        self.bounds = None if bounds is None else tuple(tuple(b) for b in bounds)
-        self.true_theta = None if true_theta is None else _as_theta(true_theta, self.n_params)
-        if self.bounds is not None and self.n_params is not None:
-            if len(self.bounds) != self.n_params:
-                raise ValueError(f"bounds must have {self.n_params} (low, high) pairs")
 
     def __repr__(self):
         return (
@@ -215,15 +219,7 @@ class SeededSimulator:
         bounds=None,
         true_theta=None,
     ):
-        if not callable(simulator):
-            raise TypeError(f"simulator must be callable, got {type(simulator).__name__}")
-        self.simulator = simulator
-        self.n_params = None if n_params is None else _check_count(n_params, "n_params")
-        self.output_dim = None if output_dim is None else _check_count(output_dim, "output_dim")
-        self.name = getattr(simulator, "__name__", "simulator") if name is None else str(name)
-        self.param_names = None if param_names is None else tuple(str(p) for p in param_names)
-        self.bounds = None if bounds is None else tuple(tuple(b) for b in bounds)
-        self.true_theta = None if true_theta is None else _as_theta(true_theta, self.n_params)
+        _set_metadata(self, simulator, n_params, output_dim, name, param_names, bounds, true_theta)
 
     def __repr__(self):
         return f"SeededSimulator({self.name})"
