@@ -227,7 +227,7 @@ class OptimallyWeightedMMD(BaseEstimator):
         self.jitter = jitter
 
     def fit(self, X, y=None):
-        """Compute the quadrature weights of the simulator inputs ``X`` (shape (m, s)).
+        r"""Compute the quadrature weights of the simulator inputs ``X`` (shape (m, s)).
 
         Parameters
         ----------
