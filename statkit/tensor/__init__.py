@@ -1,3 +1,10 @@
-"""statkit.tensor: planned subpackage (see ARCHITECTURE.md); its methods land with their issues."""
+"""statkit.tensor: tensor completion.
 
-__all__: list[str] = []
+- :class:`FLoSTCompletion` -- Fourier low-rank and sparse tensor completion
+  (Li, Shang, Chen 2025), with :func:`flost_projection`, the exact projection onto the
+  FLoST class.
+"""
+
+from ._flost import FLoSTCompletion, flost_projection
+
+__all__ = ["FLoSTCompletion", "flost_projection"]
