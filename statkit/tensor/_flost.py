@@ -20,9 +20,11 @@ implementation of FLoST.
 
 import math
 import numbers
+from typing import ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.utils import metadata_routing
 from sklearn.utils.validation import check_is_fitted
 
 from statkit._backend import get_namespace
@@ -219,6 +221,9 @@ class FLoSTCompletion(BaseEstimator):
     >>> bool(np.linalg.norm(est.completed_ - X) / np.linalg.norm(X) < 1e-4)
     True
     """
+
+    # ``mask`` is part of the data, not routed metadata: no set_fit_request method
+    __metadata_request__fit: ClassVar[dict] = {"mask": metadata_routing.UNUSED}
 
     def __init__(
         self,

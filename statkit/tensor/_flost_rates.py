@@ -16,11 +16,11 @@ up to logarithmic factors on the sparse term. Hence log-log slopes of :math:`-1`
 Instance (the note's pilot, §9): 40 x 40 x T, :math:`K = 3` (``n_low_freq = 4``),
 :math:`r = 2`, :math:`\sigma = 0.1`; ``flost-sampling-rate`` has :math:`T = 256` and
 :math:`s = 40` spikes of amplitude :math:`0.3\sqrt T`; ``flost-time-length`` has
-:math:`p = 0.3` and :math:`s = 0`. Each replicate draws a new tensor, mask and noise.
+:math:`p = 0.3` and :math:`s = 0`. Each replicate draws a new tensor, mask and noise with
+:func:`statkit.datasets.make_flost`.
 """
 
 import numpy as np
-import scipy.fft
 
 from statkit.simulation import RateCheck
 
@@ -34,30 +34,23 @@ _REFERENCE = (
 )
 
 
-def flost_instance(n1, n2, T, n_low_freq, rank, sparsity, amp, rng):
-    """A FLoST-model tensor: low slices ``U V^H / sqrt(r)`` scaled to O(1) entries, and
-    ``sparsity`` high-band spikes of modulus ``amp * sqrt(T)`` with uniform phase."""
-    K_ = n_low_freq - 1
-    spec = np.zeros((n1, n2, T // 2 + 1), complex)
-    for k in range(n_low_freq):
-        U, V = rng.standard_normal((n1, rank)), rng.standard_normal((n2, rank))
-        if k:
-            U = U + 1j * rng.standard_normal((n1, rank))
-            V = V + 1j * rng.standard_normal((n2, rank))
-        spec[:, :, k] = U @ V.conj().T * np.sqrt(T / ((2 * K_ + 1) * rank))
-    high = np.arange(n_low_freq, (T - 1) // 2 + 1)  # no Nyquist bin: every spike has a pair
-    idx = rng.choice(n1 * n2 * high.size, sparsity, replace=False)
-    i, j, k = np.unravel_index(idx, (n1, n2, high.size))
-    spec[i, j, high[k]] = amp * np.sqrt(T) * np.exp(2j * np.pi * rng.random(sparsity))
-    return scipy.fft.irfft(spec, n=T, axis=-1, norm="ortho")
-
-
 def _mse(p, T, s, rng):
-    X = flost_instance(N1, N2, T, K + 1, RANK, s, AMP, rng)
-    mask = rng.random(X.shape) < p
-    Y = X + SIGMA * rng.standard_normal(X.shape)
-    est = FLoSTCompletion(rank=RANK, n_low_freq=K + 1, sparsity=s).fit(Y, mask)
-    return float(np.mean((est.completed_ - X) ** 2))
+    from statkit.datasets import make_flost
+
+    inst = make_flost(
+        N1,
+        N2,
+        T,
+        rank=RANK,
+        n_low_freq=K + 1,
+        sparsity=s,
+        amp_sparse=AMP,
+        noise=SIGMA,
+        sampling_rate=p,
+        random_state=rng,
+    )
+    est = FLoSTCompletion(rank=RANK, n_low_freq=K + 1, sparsity=s).fit(inst.observed)
+    return float(np.mean((est.completed_ - inst.truth) ** 2))
 
 
 def _vary_p(p, rng):
@@ -106,4 +99,4 @@ FLOST_TIME_LENGTH = RateCheck(
     ),
 )
 
-__all__ = ["FLOST_SAMPLING_RATE", "FLOST_TIME_LENGTH", "flost_instance"]
+__all__ = ["FLOST_SAMPLING_RATE", "FLOST_TIME_LENGTH"]
