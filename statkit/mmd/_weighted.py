@@ -22,8 +22,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from statkit._backend import get_namespace
 
-from ._bandwidth import pooled_median_bandwidth
-from ._kernels import check_bandwidth, check_pair, kernel_spec
+from ._estimators import resolve_bandwidth
+from ._kernels import check_pair, kernel_spec
 from ._observed import ObservedSample
 from ._simulator import check_input_measure
 from ._weights import bq_weights, check_inputs, resolve_input_lengthscale
@@ -33,13 +33,9 @@ __all__ = ["OptimallyWeightedMMD", "weighted_mmd"]
 
 def observed_bandwidth(bandwidth, Y, spec, random_state=0):
     """The data-kernel length scale: ``"median"`` on the observed sample, or a float."""
-    if isinstance(bandwidth, str):
-        if bandwidth.lower() != "median":
-            raise ValueError(f"bandwidth must be 'median' or a float > 0, got {bandwidth!r}")
-        from statkit.utils import check_random_state
+    from statkit.utils import check_random_state
 
-        return pooled_median_bandwidth(Y, spec, 2000, check_random_state(random_state))
-    return check_bandwidth(bandwidth)
+    return resolve_bandwidth(bandwidth, Y, spec, check_random_state(random_state))
 
 
 def _check_weights(weights, X):

@@ -39,27 +39,23 @@ on :math:`\bar X_k` is :math:`\tau/\sqrt{T}` in this convention.
 """
 
 import math
-import os
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from typing import ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import metadata_routing
-from threadpoolctl import threadpool_limits
 
-from statkit._backend import get_namespace, irfft, rfft, svd
+from statkit._backend import get_namespace, irfft, rfft
 from statkit.utils import check_positive
 
+from ._linalg import svd_stack as _svd_stack
 from ._validation import check_rank, check_tensor_and_mask
 
 __all__ = ["TubalCompletion", "tensor_nuclear_norm", "tubal_svt", "tubal_truncate"]
 
 _METHODS = ("tnn_admm", "svt", "iht")
-_MAX_SVD_THREADS = 8
-_SMALL_SVD_WORK = 10**7  # slices x n1 x n2 x min(n1, n2)
 
 
 # --- Fourier-slice kernels ------------------------------------------------------------------
@@ -85,30 +81,6 @@ def _to_slices(xp, X):
 def _from_slices(xp, S, T):
     """Inverse of :func:`_to_slices`; real (n1, n2, T)."""
     return irfft(xp.moveaxis(S, 0, -1), n=T, axis=-1)
-
-
-def _svd_stack(xp, S):
-    """Thin SVD of every slice of the stack ``S`` (no sign fixing: only products are used).
-
-    numpy, large stacks: LAPACK with BLAS limited to one thread, the stack split over a
-    few Python threads (the batched SVD releases the GIL). Threaded BLAS gains nothing on
-    100 x 100 slices, and on a loaded 2-core machine its spinning threads made one
-    ``iht`` iteration at 100 x 100 x 1000 take 48-100 s instead of about 3 s (measured);
-    with one BLAS thread per chunk it took about 3 s under the same load.
-    """
-    if xp is not np:
-        return svd(S, full_matrices=False, flip=False)
-    F, n1, n2 = S.shape
-    if F * n1 * n2 * min(n1, n2) < _SMALL_SVD_WORK:  # not worth the set-up (~0.5 ms)
-        return np.linalg.svd(S, full_matrices=False)
-    n_workers = max(1, min(os.cpu_count() or 1, F, _MAX_SVD_THREADS))
-    with threadpool_limits(limits=1, user_api="blas"):
-        if n_workers == 1:
-            return np.linalg.svd(S, full_matrices=False)
-        chunks = np.array_split(S, n_workers)
-        with ThreadPoolExecutor(n_workers) as pool:
-            parts = list(pool.map(lambda c: np.linalg.svd(c, full_matrices=False), chunks))
-    return tuple(np.concatenate(z) for z in zip(*parts, strict=True))
 
 
 def _clip0(xp, a):
