@@ -14,6 +14,11 @@ same run, with the number of iterations. The baselines are capped at ``--max-ite
 iterations (reported), since tubal IHT costs T/2 + 1 SVDs per iteration.
 
     python benchmarks/bench_flost.py [--T 200 1000 5000] [--max-iter 100]
+        [--methods FLoST tubal CP] [--device cpu|cuda]
+
+With ``--device cuda`` the observed tensor is moved to the GPU as a float64 torch tensor
+and all three methods run through the torch backend; times include a
+``torch.cuda.synchronize()``.
 """
 
 import argparse
@@ -24,8 +29,10 @@ import numpy as np
 from statkit.datasets import make_flost
 from statkit.tensor import CPCompletion, FLoSTCompletion, TubalCompletion
 
+METHODS = ("FLoST", "tubal", "CP")
 
-def run(T, max_iter, seed=0):
+
+def run(T, max_iter, methods=METHODS, device="cpu", seed=0):
     inst = make_flost(
         100,
         100,
@@ -38,18 +45,30 @@ def run(T, max_iter, seed=0):
         sampling_rate=0.3,
         random_state=seed,
     )
-    methods = {
+    estimators = {
         "FLoST": FLoSTCompletion(rank=5, n_low_freq=11, sparsity=20 * T),
-        "tubal IHT": TubalCompletion(method="iht", rank=5, max_iter=max_iter, tol=1e-7),
-        "CP (masked ALS)": CPCompletion(rank=10, max_iter=max_iter, tol=1e-7, random_state=0),
+        "tubal": TubalCompletion(method="iht", rank=5, max_iter=max_iter, tol=1e-7),
+        "CP": CPCompletion(rank=10, max_iter=max_iter, tol=1e-7, random_state=0),
     }
     norm = np.linalg.norm(inst.truth)
+    Y, sync = inst.observed, lambda: None
+    if device != "cpu":
+        import torch
+
+        Y = torch.as_tensor(inst.observed, device=device)
+        sync = torch.cuda.synchronize
     rows = []
-    for name, est in methods.items():
+    for name in methods:
+        est = estimators[name]
+        sync()
         t0 = time.perf_counter()
-        est.fit(inst.observed)
+        est.fit(Y)
+        sync()
         dt = time.perf_counter() - t0
-        rel = np.linalg.norm(est.completed_ - inst.truth) / norm
+        completed = est.completed_
+        if not isinstance(completed, np.ndarray):
+            completed = completed.cpu().numpy()
+        rel = np.linalg.norm(completed - inst.truth) / norm
         rows.append((name, rel, dt, est.n_iter_, est.converged_))
     return rows
 
@@ -58,14 +77,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--T", type=int, nargs="+", default=[200, 1000, 5000])
     parser.add_argument("--max-iter", type=int, default=100)
+    parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
+    parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
     print(
         "| T | method | relative error | fit time (s) | iterations | converged | time ratio "
-        "| time per iteration (s) |"
+        f"| time per iteration (s) |   [device: {args.device}]"
     )
     print("|---|---|---|---|---|---|---|---|")
     for T in args.T:
-        rows = run(T, args.max_iter)
+        rows = run(T, args.max_iter, args.methods, args.device)
         t_flost = rows[0][2]
         for name, rel, dt, n_iter, conv in rows:
             print(

@@ -35,21 +35,19 @@ Design (measured on a 2-core AMD EPYC (Zen 3, AVX2) VM, see ``docs/benchmarks.md
 """
 
 import math
-import threading
 
 import numpy as np
 from llvmlite import ir
 from numba import njit, prange, types
 from numba.extending import intrinsic
 
+from statkit._parallel import NUMBA_LOCK
+
 from ._kernels import GAUSSIAN, LAPLACE, MATERN05, MATERN15, MATERN25
 
 __all__ = ["DEFAULT_BLOCK", "LOCK", "exp_nonpos", "kernel_block", "pair_sum"]
 
-# Callers hold this lock around the parallel kernels: each call already uses every
-# core, and numba's "workqueue" threading layer (the fallback when neither TBB nor
-# OpenMP is available) aborts the process on concurrent parallel calls from threads.
-LOCK = threading.RLock()
+LOCK = NUMBA_LOCK  # shared with the other numba kernels (statkit._parallel says why)
 
 _TILE = 512  # columns per tile: d x _TILE doubles of B plus two _TILE buffers stay in L1/L2
 DEFAULT_BLOCK = 64  # rows per block (per parallel work item)

@@ -28,6 +28,7 @@ from sklearn.utils import metadata_routing
 from sklearn.utils.validation import check_is_fitted
 
 from statkit._backend import get_namespace
+from statkit._parallel import NUMBA_LOCK
 
 from ._linalg import svd_stack
 from ._validation import check_rank, check_tensor_and_mask
@@ -61,25 +62,29 @@ def _truncate_slices(xp, Z, rank):
     return (U * S[..., None, :]) @ Vh, (U, S, Vh)
 
 
-def _keep_largest(xp, H, s, out):
-    """Write into ``out`` the ``s`` entries of ``H`` of largest modulus (``out`` is zero)."""
-    n = 1
-    for d in H.shape:
-        n *= d
-    if s == 0 or n == 0:
-        return
-    mag = xp.abs(H)  # a fresh contiguous array: flattening it copies nothing
-    if s >= n:
-        out[...] = H
-        return
-    flat = mag.reshape(-1)
+def _largest(xp, H, s, real_last=False):
+    """Indices and values of the ``s`` entries of ``H`` of largest modulus.
+
+    With ``real_last`` the last bin is the Nyquist bin of a real signal: it is ranked and
+    kept by its real part.
+    """
     if xp is np:
-        idx = np.argpartition(flat, n - s)[n - s :]
-        ijk = np.unravel_index(idx, H.shape)
+        from ._flost_kernels import top_candidates
+
+        # exact top-s: partition only the entries above a sampled bracket
+        cand, mag = top_candidates(H, s, real_last, 1 << 16)
+        keep = cand if cand.size == s else cand[np.argpartition(mag, cand.size - s)[-s:]]
+        ijk = np.unravel_index(keep, H.shape)
     else:
-        idx = xp.topk(flat, s, sorted=False).indices
+        if real_last:
+            H = H * 1
+            H[..., -1] = H[..., -1].real
+        idx = xp.topk(xp.abs(H).reshape(-1), s, sorted=False).indices
         ijk = xp.unravel_index(idx, H.shape)
-    out[ijk] = H[ijk]
+    vals = H[ijk]
+    if real_last:
+        vals = xp.where(ijk[-1] == H.shape[-1] - 1, vals.real + 0j, vals)
+    return ijk, vals
 
 
 def flost_projection(Zh, rank, n_low_freq, sparsity, T, return_factors=False):
@@ -110,6 +115,11 @@ def flost_projection(Zh, rank, n_low_freq, sparsity, T, return_factors=False):
     imaginary parts there are dropped before projecting, so the kept spectrum is the
     spectrum of the real tensor that ``irfft`` returns.
     """
+    return _project_inplace(Zh * 1, rank, n_low_freq, sparsity, T, return_factors)
+
+
+def _project_inplace(Zh, rank, n_low_freq, sparsity, T, return_factors=False):
+    """:func:`flost_projection`, overwriting ``Zh`` (no half-spectrum sized temporary)."""
     xp = get_namespace(Zh)
     # slices first for the batched SVD: (n_low_freq, n1, n2), a copy
     low = xp.moveaxis(Zh[..., :n_low_freq], -1, 0) * 1
@@ -118,15 +128,16 @@ def flost_projection(Zh, rank, n_low_freq, sparsity, T, return_factors=False):
     if nyquist_low:
         low[-1] = low[-1].real
     low_hat, factors = _truncate_slices(xp, low, rank)
-    out = xp.zeros_like(Zh)
-    out[..., :n_low_freq] = xp.moveaxis(low_hat, 0, -1)
+    Zh[..., :n_low_freq] = xp.moveaxis(low_hat, 0, -1)
     high = Zh[..., n_low_freq:]
-    if T % 2 == 0 and not nyquist_low and high.shape[-1]:
+    if high.shape[-1]:
         # the Nyquist bin of a real signal is real: select among real parts there
-        high = high * 1
-        high[..., -1] = high[..., -1].real
-    _keep_largest(xp, high, sparsity, out[..., n_low_freq:])
-    return (out, factors) if return_factors else out
+        real_last = T % 2 == 0 and not nyquist_low
+        kept = _largest(xp, high, sparsity, real_last) if sparsity else None
+        high[...] = 0
+        if kept is not None:
+            high[kept[0]] = kept[1]
+    return (Zh, factors) if return_factors else Zh
 
 
 def _check_count(value, name, lo, hi, why=""):
@@ -275,37 +286,34 @@ class FLoSTCompletion(BaseEstimator):
         xp, Y0, mask = check_tensor_and_mask(Y, mask)
         n1, n2, T = Y0.shape
         rank, n_low, s = self._validate(Y0.shape)
-        fmask = mask.astype(Y0.dtype) if xp is np else mask.to(Y0.dtype)
         p_hat = float(mask.sum()) / (n1 * n2 * T)
 
         def project(Z):
-            return _irfft(xp, flost_projection(_rfft(xp, Z), rank, n_low, s, T), T)
+            return _irfft(xp, _project_inplace(_rfft(xp, Z), rank, n_low, s, T), T)
 
         X = project(Y0 / p_hat) if self.init == "spectral" else xp.zeros_like(Y0)
+        passes = _NumpyPasses(mask, Y0) if xp is np else _TorchPasses(mask, Y0)
         history, converged = [], False
-        W, X_prev, a_prev, loss_prev = X, X, 1.0, math.inf
+        X_prev, a_prev, beta, loss_prev = X, 1.0, 0.0, math.inf
         for _ in range(int(self.max_iter)):
-            Z = xp.where(mask, Y0, W)
-            X_new = project(Z)
-            R = (Y0 - X_new) * fmask
-            loss = 0.5 * float((R * R).sum())
-            history.append(loss)
-            change = float(_norm(xp, X_new - X)) / max(float(_norm(xp, X_new)), 1e-300)
+            X_new = project(passes.fill(X, X_prev, beta))
+            loss, diff2, norm2 = passes.stats(X_new, X)
+            history.append(0.5 * loss)
+            change = math.sqrt(diff2) / max(math.sqrt(norm2), 1e-300)
             X_prev, X = X, X_new
             if change < self.tol:
                 converged = True
                 break
+            beta = 0.0
             if self.momentum:
                 if loss > loss_prev:  # adaptive restart: drop the momentum
-                    a_prev, W = 1.0, X
+                    a_prev = 1.0
                 else:
                     a = (1.0 + math.sqrt(1.0 + 4.0 * a_prev * a_prev)) / 2.0
-                    W = X + ((a_prev - 1.0) / a) * (X - X_prev)
+                    beta = (a_prev - 1.0) / a
                     a_prev = a
-            else:
-                W = X
             loss_prev = loss
-        spec, factors = flost_projection(_rfft(xp, X), rank, n_low, s, T, return_factors=True)
+        spec, factors = _project_inplace(_rfft(xp, X), rank, n_low, s, T, return_factors=True)
         low = xp.zeros_like(spec)
         low[..., :n_low] = spec[..., :n_low]
         self.spectrum_ = spec
@@ -331,5 +339,45 @@ class FLoSTCompletion(BaseEstimator):
         return self.completed_
 
 
-def _norm(xp, A):
-    return np.linalg.norm(A) if xp is np else xp.linalg.vector_norm(A)
+class _NumpyPasses:
+    """The elementwise passes of one iteration, fused (numba) on numpy input."""
+
+    def __init__(self, mask, Y):
+        self.mask = np.ascontiguousarray(mask).reshape(-1)
+        self.Y = np.ascontiguousarray(Y).reshape(-1)
+        # one buffer for every fill-in: its result is only read by the next rfft
+        self.Z = np.empty(Y.shape, Y.dtype)
+
+    def fill(self, X, X_prev, beta):
+        """``P_Omega(Y) + P_Omega^perp(X + beta (X - X_prev))``, in a reused buffer."""
+        from ._flost_kernels import fill_extrapolate
+
+        with NUMBA_LOCK:
+            fill_extrapolate(self.mask, self.Y, _flat(X), _flat(X_prev), beta, self.Z.reshape(-1))
+        return self.Z
+
+    def stats(self, X_new, X):
+        """``(||P_Omega(Y - X_new)||^2, ||X_new - X||^2, ||X_new||^2)``."""
+        from ._flost_kernels import iterate_stats
+
+        with NUMBA_LOCK:
+            return iterate_stats(self.mask, self.Y, _flat(X_new), _flat(X))
+
+
+class _TorchPasses:
+    """The same passes with torch temporaries."""
+
+    def __init__(self, mask, Y):
+        self.mask, self.Y = mask, Y
+        self.fmask = mask.to(Y.dtype)
+
+    def fill(self, X, X_prev, beta):
+        return self.Y.where(self.mask, X + beta * (X - X_prev) if beta else X)
+
+    def stats(self, X_new, X):
+        R = (self.Y - X_new) * self.fmask
+        return float((R * R).sum()), float(((X_new - X) ** 2).sum()), float((X_new**2).sum())
+
+
+def _flat(A):
+    return np.ascontiguousarray(A).reshape(-1)
