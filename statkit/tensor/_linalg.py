@@ -24,6 +24,8 @@ def svd_stack(xp, S):
     with one BLAS thread per chunk it took about 3 s under the same load.
     """
     if xp is not np:
+        if S.device.type == "cuda" and S.numel():
+            return _svd_stack_cuda(xp, S)
         return svd(S, full_matrices=False, flip=False)
     F, n1, n2 = S.shape
     if F * n1 * n2 * min(n1, n2) < _SMALL_SVD_WORK:  # not worth the set-up (~0.5 ms)
@@ -36,3 +38,37 @@ def svd_stack(xp, S):
         with ThreadPoolExecutor(n_workers) as pool:
             parts = list(pool.map(lambda c: np.linalg.svd(c, full_matrices=False), chunks))
     return tuple(np.concatenate(z) for z in zip(*parts, strict=True))
+
+
+def _svd_stack_cuda(torch, S):
+    """Batched SVD on CUDA through cuSOLVER's ``gesvda``, verified slice by slice.
+
+    On stacks of 100 x 100 complex128 slices the default driver (``gesvdj``, run slice by
+    slice) took 6.6 ms a slice on an H200 and ``gesvda`` (strided batched) 0.02-0.14 ms
+    (``benchmarks/bench_svd_stack.py``). ``gesvda`` is an approximate method whose
+    accuracy degrades on ill-conditioned input, so each slice is checked: the residual
+    ``||U S Vh - Z|| / ||Z||``, the orthonormality of ``U`` and ``Vh``, finite and
+    descending singular values, each to :math:`100\,\varepsilon\sqrt{n}`. A slice that
+    fails any check is redone with the default driver.
+    """
+    n1, n2 = S.shape[-2:]
+    wide = n1 < n2  # gesvda wants tall input: factor the conjugate transpose
+    A = S.mH if wide else S
+    U, s, Vh = torch.linalg.svd(A, full_matrices=False, driver="gesvda")
+    k = s.shape[-1]
+    real = torch.finfo(s.dtype)
+    tol = 100 * real.eps * max(n1, n2) ** 0.5
+    eye = torch.eye(k, dtype=A.dtype, device=A.device)
+    norm = torch.linalg.matrix_norm(A).clamp_min(real.tiny)
+    bad = torch.linalg.matrix_norm((U * s[..., None, :]) @ Vh - A) > tol * norm
+    bad |= torch.linalg.matrix_norm(U.mH @ U - eye) > tol
+    bad |= torch.linalg.matrix_norm(Vh @ Vh.mH - eye) > tol
+    bad |= ~torch.isfinite(s).all(dim=-1)
+    if k > 1:
+        bad |= (s[..., 1:] > s[..., :-1]).any(dim=-1)
+    if bool(bad.any()):
+        U, s, Vh = U.clone(), s.clone(), Vh.clone()
+        U[bad], s[bad], Vh[bad] = svd(A[bad], full_matrices=False, flip=False)
+    if wide:
+        U, Vh = Vh.mH, U.mH
+    return U, s, Vh
