@@ -17,7 +17,9 @@ FLoST tensor completion (Li, Shang and Chen 2025, arXiv:2505.11261), time on the
 - :func:`bernoulli_mask`, :func:`tube_block_mask` (whole tubes missing),
   :func:`time_gap_mask` (whole frames missing in contiguous gaps);
 - :func:`load_elnino` -- monthly Nino 1+2 SST 1950-2010 from a file statsmodels ships
-  (one regional average folded into region x month x year: no real spatial modes).
+  (one regional average folded into region x month x year: no real spatial modes);
+- :func:`make_tt_recovery` -- a low-TT-rank tensor, a Gaussian sensing operator and
+  outlier-corrupted measurements, as a :class:`TTRecoveryInstance`.
 """
 
 from ._lfi import (
@@ -27,6 +29,7 @@ from ._lfi import (
     mg1_queue_simulator,
     two_moons_simulator,
 )
+from ._robust_tt import TTRecoveryInstance, make_tt_recovery
 from ._tensor import (
     FLoSTInstance,
     bernoulli_mask,
@@ -39,6 +42,7 @@ from ._tensor import (
 
 __all__ = [
     "FLoSTInstance",
+    "TTRecoveryInstance",
     "bernoulli_mask",
     "flost_df",
     "g_and_k_quantile",
@@ -46,6 +50,7 @@ __all__ = [
     "load_elnino",
     "ma2_simulator",
     "make_flost",
+    "make_tt_recovery",
     "mg1_queue_simulator",
     "time_gap_mask",
     "tube_block_mask",
