@@ -7,7 +7,8 @@ n x n complex128, onto rank r per iteration. This times, on one stack:
   ``gesvda``;
 - ``torch.linalg.eigh`` of the Gram matrices ``Z^H Z`` (what a rank-r projection needs);
 - the round trip: copy to the host, ``statkit.tensor._linalg.svd_stack`` (threaded
-  LAPACK), copy back.
+  LAPACK), copy back;
+- ``svd_stack`` on the GPU itself: ``gesvda`` plus its per-slice accuracy checks.
 
 Each is the median of ``--reps`` timed calls after one warm-up, with
 ``torch.cuda.synchronize()``; the error column is the worst relative error of the
@@ -56,6 +57,7 @@ def _routes(Z, r):
         "svd default": lambda: _truncate_svd(*torch.linalg.svd(Z, full_matrices=False), r),
         "eigh of Gram": via_eigh,
         "host LAPACK round trip": via_host,
+        "statkit svd_stack (gesvda, verified)": lambda: _truncate_svd(*svd_stack(torch, Z), r),
     }
     for drv in ("gesvd", "gesvdj", "gesvda"):
         routes[f"svd {drv}"] = lambda d=drv: _truncate_svd(
