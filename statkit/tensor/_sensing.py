@@ -372,7 +372,8 @@ def as_operator(A, shape=None):
     ValueError
         A matrix without ``shape``, inconsistent shapes, or ``n_measurements < 1``.
     """
-    if hasattr(A, "ndim") and hasattr(A, "shape") and not hasattr(A, "adjoint"):
+    # a torch tensor has an ``adjoint`` method of its own: recognise matrices by type
+    if is_torch_tensor(A) or (hasattr(A, "ndim") and not hasattr(A, "forward")):
         if shape is None:
             raise ValueError(
                 "a plain (m, D) matrix needs the tensor shape: pass shape=(d_1, ..., d_N), or "

@@ -8,7 +8,7 @@ slices that fail its accuracy checks; the stacks below include ones built to fai
 import numpy as np
 import pytest
 
-from statkit.tensor._linalg import svd_stack
+from statkit.tensor._linalg import _GESVDA_TOL, svd_stack
 
 
 def _stack(kind, rng, L=6, n1=30, n2=20):
@@ -35,18 +35,20 @@ def test_svd_stack_matches_lapack(xp_case, kind):
     U, s, Vh = (xp_case.to_numpy(a) for a in svd_stack(_ns(xp_case), xp_case.asarray(Z)))
     ref = np.linalg.svd(Z.astype(np.complex128), compute_uv=False)
     eps = np.finfo(xp_case.dtype).eps
-    scale = ref[:, :1]
-    np.testing.assert_allclose(s, ref, rtol=0, atol=float(200 * eps * scale.max()))
-    k = s.shape[-1]
+    tol = 200 * eps
+    if xp_case.device == "cuda":  # the documented acceptance of the gesvda fast path
+        tol = max(tol, 2 * _GESVDA_TOL[np.dtype(xp_case.dtype).itemsize])
+    bound = float(tol * np.sqrt(max(Z.shape[-2:])))
+    np.testing.assert_allclose(s, ref, rtol=0, atol=bound * float(ref.max()))
     recon = (U * s[:, None, :]) @ Vh
     norms = np.linalg.norm(Z, axis=(1, 2)).astype(np.float64)
     err = np.linalg.norm(recon - Z, axis=(1, 2)) / np.maximum(norms, 1e-300)
-    assert err.max() < 200 * eps * np.sqrt(k)
+    assert err.max() < bound
     # orthonormal factors wherever the singular value is not zero
     for j in range(Z.shape[0]):
         keep = s[j] > 0
         G = U[j][:, keep].conj().T @ U[j][:, keep]
-        np.testing.assert_allclose(G, np.eye(keep.sum()), atol=float(200 * eps * np.sqrt(k)))
+        np.testing.assert_allclose(G, np.eye(keep.sum()), atol=bound)
 
 
 def _ns(case):

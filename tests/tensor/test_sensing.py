@@ -193,3 +193,16 @@ def test_torch_matrix_operator_runs_on_the_tensor():
         op.forward(x)
     with pytest.raises(TypeError, match="works on numpy arrays"):
         SeededGaussianOperator(5, SHAPE, random_state=0).forward(torch.as_tensor(x))
+
+
+def test_a_torch_matrix_is_wrapped_not_mistaken_for_an_operator():
+    # torch tensors have an ``adjoint`` method of their own
+    torch = pytest.importorskip("torch")
+    from statkit.tensor._sensing import MatrixOperator, as_operator
+
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((7, 24))
+    op = as_operator(torch.as_tensor(A), shape=(2, 3, 4))
+    assert isinstance(op, MatrixOperator)
+    X = rng.standard_normal((2, 3, 4))
+    np.testing.assert_allclose(op.forward(torch.as_tensor(X)).numpy(), A @ X.ravel(), rtol=1e-12)
