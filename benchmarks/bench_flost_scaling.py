@@ -18,8 +18,13 @@ to convergence; tubal IHT is too slow to run to convergence at these sizes on 2 
 so its per-fit slope is not measured (say so when quoting).
 
 Instance: ``make_flost(n, n, T, rank=5, n_low_freq=11, sparsity=20 T, amp_sparse=0.3,
-noise=0.1, sampling_rate=0.3)``; each (T, repetition) times ``--iters`` iterations of
-each method after one untimed warm-up fit.
+noise=0.1, sampling_rate=0.3)``; each (T, repetition) times a fit of ``--iters``
+iterations of each method after one untimed warm-up fit. Seconds per iteration are that
+fit's time over ``--iters``, so they include the fit's fixed cost (set-up, spectral
+start, final projection) spread over the iterations. Differencing a 1-iteration fit
+from a (1 + iters)-iteration fit removes it in principle, but on the loaded 2-core
+machine the differences were dominated by noise (some came out negative), so it is not
+used.
 
     python benchmarks/bench_flost_scaling.py [--n 100] [--T 250 500 1000 2000 4000]
         [--iters 5] [--reps 3] [--device cpu|cuda]
