@@ -20,6 +20,7 @@ _CHECK_MODULES = (
     "statkit.mmd._mmd_rates",
     "statkit.mmd._weighted_rates",
     "statkit.tensor._flost_rates",
+    "statkit.tensor._robust_tt_rates",
 )
 
 _REGISTRY = {}

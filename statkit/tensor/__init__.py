@@ -11,12 +11,14 @@
   measurements by l1 subgradient methods (Qin, Zhu 2024), with the TT algebra
   (:func:`tt_svd`, :func:`tt_round`, :func:`tt_to_full`, ...) and sensing operators
   (:class:`DenseGaussianOperator`, :class:`SeededGaussianOperator`,
-  :class:`MatrixOperator`).
+  :class:`MatrixOperator`), and the simulation studies :func:`phase_transition` and
+  :func:`outlier_breakdown`.
 """
 
 from ._cp import CPCompletion
 from ._flost import FLoSTCompletion, flost_projection
 from ._robust_tt import RobustTTRecovery, polar_retraction, stiefel_tangent_projection
+from ._robust_tt_study import PhaseTransitionResult, outlier_breakdown, phase_transition
 from ._selection import FLoSTSelection, select_flost_params
 from ._sensing import DenseGaussianOperator, MatrixOperator, SeededGaussianOperator, as_operator
 from ._tt import (
@@ -39,12 +41,15 @@ __all__ = [
     "FLoSTCompletion",
     "FLoSTSelection",
     "MatrixOperator",
+    "PhaseTransitionResult",
     "RobustTTRecovery",
     "SeededGaussianOperator",
     "TubalCompletion",
     "as_operator",
     "check_tt_ranks",
     "flost_projection",
+    "outlier_breakdown",
+    "phase_transition",
     "polar_retraction",
     "select_flost_params",
     "stiefel_tangent_projection",

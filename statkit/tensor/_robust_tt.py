@@ -34,10 +34,12 @@ arXiv:2410.15224 before being cited as the paper's.
 import math
 import numbers
 import warnings
+from typing import ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import metadata_routing
 from sklearn.utils.validation import check_is_fitted
 
 from statkit._backend import einsum, get_namespace
@@ -406,9 +408,7 @@ class RobustTTRecovery(BaseEstimator):
     Examples
     --------
     >>> import numpy as np
-    >>> from statkit.tensor._robust_tt import RobustTTRecovery
-    >>> from statkit.tensor._sensing import DenseGaussianOperator
-    >>> from statkit.tensor._tt import tt_svd, tt_to_full
+    >>> from statkit.tensor import DenseGaussianOperator, RobustTTRecovery, tt_svd, tt_to_full
     >>> rng = np.random.default_rng(0)
     >>> X = tt_to_full(tt_svd(rng.standard_normal((4, 4, 4, 4, 4)), ranks=2))
     >>> A = DenseGaussianOperator(400, X.shape, random_state=1)
@@ -418,6 +418,13 @@ class RobustTTRecovery(BaseEstimator):
     >>> bool(np.linalg.norm(est.tensor_ - X) / np.linalg.norm(X) < 1e-6)
     True
     """
+
+    # the operator and ``X_true`` are data, not routed metadata: no set_*_request methods
+    __metadata_request__fit: ClassVar[dict] = {
+        "A": metadata_routing.UNUSED,
+        "X_true": metadata_routing.UNUSED,
+    }
+    __metadata_request__predict: ClassVar[dict] = {"A_new": metadata_routing.UNUSED}
 
     def __init__(
         self,

@@ -214,7 +214,7 @@ class DenseGaussianOperator(MatrixOperator):
     Examples
     --------
     >>> import numpy as np
-    >>> from statkit.tensor._sensing import DenseGaussianOperator
+    >>> from statkit.tensor import DenseGaussianOperator
     >>> op = DenseGaussianOperator(50, (3, 4), random_state=0)
     >>> op.forward(np.ones((3, 4))).shape, op.adjoint(np.ones(50)).shape
     ((50,), (3, 4))

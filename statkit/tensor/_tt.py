@@ -122,7 +122,7 @@ def check_tt_ranks(ranks, shape):
 
     Examples
     --------
-    >>> from statkit.tensor._tt import check_tt_ranks
+    >>> from statkit.tensor import check_tt_ranks
     >>> check_tt_ranks(2, (4, 4, 4))
     (2, 2)
     >>> check_tt_ranks(None, (2, 3, 4))
@@ -189,7 +189,7 @@ def tt_dof(shape, ranks):
 
     Examples
     --------
-    >>> from statkit.tensor._tt import tt_dof
+    >>> from statkit.tensor import tt_dof
     >>> tt_dof((4,) * 6, 2), tt_dof((4,) * 10, 4)
     (60, 400)
     """
@@ -411,7 +411,7 @@ def tt_svd(X, ranks=None, tol=None):
     Examples
     --------
     >>> import numpy as np
-    >>> from statkit.tensor._tt import tt_svd, tt_to_full
+    >>> from statkit.tensor import tt_svd, tt_to_full
     >>> rng = np.random.default_rng(0)
     >>> X = np.einsum("i,j,k->ijk", *rng.standard_normal((3, 5)))  # TT rank (1, 1)
     >>> cores = tt_svd(X, tol=1e-6)
