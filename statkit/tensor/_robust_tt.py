@@ -220,15 +220,21 @@ def _solve_right(xp, Z, M):
     return xp.linalg.solve(M + ridge * eye, Z.T).T
 
 
+def _cores_of_shape(cores, shape, name):
+    """Validated TT cores that must describe a tensor of ``shape``."""
+    _, cores = _check_cores(cores, name)
+    got = tuple(int(c.shape[1]) for c in cores)
+    if got != shape:
+        raise ValueError(f"{name} cores describe shape {got}, the operator's is {shape}")
+    return cores
+
+
 def _rel_err_fn(xp, X_true, shape, dtype):
     """A function (cores, X_full or None) -> ||X - X_true||_F / ||X_true||_F."""
     if X_true is None:
         return None
     if isinstance(X_true, (list, tuple)):
-        _, true_cores = _check_cores(X_true, "X_true")
-        got = tuple(int(c.shape[1]) for c in true_cores)
-        if got != shape:
-            raise ValueError(f"X_true cores describe shape {got}, the operator's is {shape}")
+        true_cores = _cores_of_shape(X_true, shape, "X_true")
         denom = float(tt_norm(true_cores))
         if denom == 0:
             raise ValueError("X_true is zero: the relative error is undefined")
@@ -515,10 +521,7 @@ class RobustTTRecovery(BaseEstimator):
                 cores[-1] = cores[-1] * (target / norm)
             return cores
         if isinstance(init, (list, tuple)):
-            _, init_cores = _check_cores(init, "init")
-            got = tuple(int(c.shape[1]) for c in init_cores)
-            if got != shape:
-                raise ValueError(f"init cores describe shape {got}, the operator's is {shape}")
+            init_cores = _cores_of_shape(init, shape, "init")
             cores = tt_round([_as(xp, c, dtype) for c in init_cores], ranks=ranks)
             if tt_ranks(cores) != ranks:
                 raise ValueError(
