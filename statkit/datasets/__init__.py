@@ -19,7 +19,9 @@ FLoST tensor completion (Li, Shang and Chen 2025, arXiv:2505.11261), time on the
 - :func:`load_elnino` -- monthly Nino 1+2 SST 1950-2010 from a file statsmodels ships
   (one regional average folded into region x month x year: no real spatial modes);
 - :func:`make_tt_recovery` -- a low-TT-rank tensor, a Gaussian sensing operator and
-  outlier-corrupted measurements, as a :class:`TTRecoveryInstance`.
+  outlier-corrupted measurements, as a :class:`TTRecoveryInstance`;
+- :func:`make_spiked_clients` -- clients drawing from one spiked covariance model,
+  N(0, U Lambda U^T + sigma^2 I), as :class:`SpikedClients`.
 """
 
 from ._lfi import (
@@ -30,6 +32,7 @@ from ._lfi import (
     two_moons_simulator,
 )
 from ._robust_tt import TTRecoveryInstance, make_tt_recovery
+from ._spiked import SpikedClients, make_spiked_clients
 from ._tensor import (
     FLoSTInstance,
     bernoulli_mask,
@@ -42,6 +45,7 @@ from ._tensor import (
 
 __all__ = [
     "FLoSTInstance",
+    "SpikedClients",
     "TTRecoveryInstance",
     "bernoulli_mask",
     "flost_df",
@@ -50,6 +54,7 @@ __all__ = [
     "load_elnino",
     "ma2_simulator",
     "make_flost",
+    "make_spiked_clients",
     "make_tt_recovery",
     "mg1_queue_simulator",
     "time_gap_mask",
