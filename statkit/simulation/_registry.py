@@ -19,6 +19,7 @@ _CHECK_MODULES = (
     "statkit.simulation._builtin",
     "statkit.mmd._mmd_rates",
     "statkit.mmd._weighted_rates",
+    "statkit.privacy._federated_pca_rates",
     "statkit.tensor._flost_rates",
     "statkit.tensor._robust_tt_rates",
 )
