@@ -8,7 +8,6 @@ and the naive and vectorised group means round identically.
 """
 
 import math
-import time
 from fractions import Fraction
 
 import numpy as np
@@ -211,17 +210,14 @@ def test_string_batch_and_selection_fields():
     assert out.scores[1].tolist() == pytest.approx([0.4, 0.1])
 
 
-def test_batch_speed():
+def test_large_batch_matches_naive_selector():
+    # the size of the issue's benchmark; speed itself is measured in benchmarks/, not here
     rng = np.random.default_rng(0)
     A = rng.integers(0, 30, (10_000, 256))
     R = rng.random((10_000, 256))
-    best_of_majority(A[:10], R[:10], 3, 0.05)  # warm-up
-    t = time.perf_counter()
     out = best_of_majority(A, R, 3, 0.05)
-    elapsed = time.perf_counter() - t
     for p in (0, 4321, 9999):  # spot-check rows against the naive selector
         _check(out[p], naive_select(list(A[p]), list(R[p]), 3, "bom", 0.05, "max"))
-    assert elapsed < 3.0  # about 0.5 s measured on the 2-core CI machine
 
 
 @pytest.mark.parametrize(
