@@ -17,6 +17,7 @@ __all__ = ["get_check", "list_checks", "register"]
 #: Modules whose module-level checks make up the registry, imported on first access.
 _CHECK_MODULES = (
     "statkit.simulation._builtin",
+    "statkit.bandits._cvar_ucb_rates",
     "statkit.mmd._mmd_rates",
     "statkit.mmd._weighted_rates",
     "statkit.privacy._federated_pca_rates",
