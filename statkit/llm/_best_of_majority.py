@@ -352,9 +352,11 @@ def _select(
         score = counts.astype(np.float64)
 
     if alpha == "auto":
-        top = np.zeros(P)
-        np.maximum.at(top, gpid, freq)
-        passed = freq >= 0.75 * top[gpid]
+        # exact integer comparison, count >= (3/4) max count: a float threshold 0.75 * top
+        # rounds past an answer sitting exactly on it (0.75 * 0.4 > 0.3)
+        top = np.zeros(P, dtype=np.int64)
+        np.maximum.at(top, gpid, counts)
+        passed = 4 * counts >= 3 * top[gpid]
     else:
         passed = freq >= alpha
     if on_empty == "relax":

@@ -45,8 +45,11 @@ def naive_select(answers, rewards, k, method, alpha=0.0, group_score="max", key=
             ]
         rows.append((score, count, members[0], rep))
     if method == "bom":
-        a = 0.75 * max(r[1] for r in rows) / n if alpha == "auto" else alpha
-        rows = [r for r in rows if r[1] / n >= a]
+        if alpha == "auto":  # count >= 3/4 of the top count, in exact integers
+            top = max(r[1] for r in rows)
+            rows = [r for r in rows if 4 * r[1] >= 3 * top]
+        else:
+            rows = [r for r in rows if r[1] / n >= alpha]
     rows.sort(key=lambda r: (-r[0], -r[1], r[2]))
     rows = rows[:k]
     return [answers[r[3]] for r in rows], [r[3] for r in rows], [r[1] for r in rows]
@@ -303,3 +306,10 @@ def test_pass_at_k_broadcasts():
 def test_pass_at_k_bad_input(n, c, k, exc):
     with pytest.raises(exc, match=r"\b[nck]\b"):
         pass_at_k(n, c, k)
+
+
+def test_auto_alpha_keeps_an_answer_exactly_on_the_threshold():
+    # counts (4, 3, 3) of 10: 3/4 of the top frequency is 0.3 exactly, but 0.75 * 0.4 > 0.3
+    # in floating point; found by hypothesis
+    out = best_of_majority([0, 0, 0, 0, 1, 1, 1, 2, 2, 2], np.zeros(10), 2, "auto")
+    assert out.answers == [0, 1]
