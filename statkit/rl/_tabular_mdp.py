@@ -45,7 +45,10 @@ import numpy as np
 
 from statkit.utils import check_random_state
 
-__all__ = ["CVaRPlan", "Episodes", "TabularMDP", "check_eta", "check_tau", "discrete_cvar"]
+from ._cvar import _check_tau as check_tau
+from ._cvar import cvar
+
+__all__ = ["CVaRPlan", "Episodes", "TabularMDP", "check_eta"]
 
 _ROW_TOL = 1e-9
 _GRID_TOL = 1e-9
@@ -54,16 +57,6 @@ _GRID_TOL = 1e-9
 # --------------------------------------------------------------------------------------
 # validation and the CVaR of a discrete law
 # --------------------------------------------------------------------------------------
-
-
-def check_tau(tau):
-    """Validate the risk tolerance ``tau`` in (0, 1]; returns it as float."""
-    if isinstance(tau, bool) or not isinstance(tau, numbers.Real):
-        raise TypeError(f"tau must be a real number in (0, 1], got {tau!r}")
-    tau = float(tau)
-    if not (0.0 < tau <= 1.0):
-        raise ValueError(f"tau must lie in (0, 1], got {tau}")
-    return tau
 
 
 def check_eta(eta):
@@ -85,40 +78,6 @@ def _grid_index(values, eta):
     near = np.round(x)
     idx = np.where(np.abs(x - near) <= _GRID_TOL * np.maximum(1.0, np.abs(x)), near, np.ceil(x))
     return np.minimum(idx, round(1.0 / eta)).astype(np.int64)
-
-
-def discrete_cvar(values, probs, tau):
-    r"""CVaR of a discrete law, the mean of its lower :math:`\tau`-tail.
-
-    .. math::
-
-        \mathrm{CVaR}_\tau = \frac{1}{\tau}\sum_i x_{(i)}\,
-        \min\Big\{p_{(i)},\ \big(\tau - \textstyle\sum_{l<i} p_{(l)}\big)^+\Big\},
-
-    with atoms sorted increasingly; equal to the Rockafellar–Uryasev supremum.
-
-    Parameters
-    ----------
-    values, probs : array_like of shape (n,)
-        Atoms and their probabilities (non-negative, summing to 1).
-    tau : float in (0, 1]
-
-    Returns
-    -------
-    float
-    """
-    tau = check_tau(tau)
-    x = np.asarray(values, dtype=float).ravel()
-    p = np.asarray(probs, dtype=float).ravel()
-    if x.shape != p.shape or x.size == 0:
-        raise ValueError(
-            f"values and probs must be 1-D of equal non-zero length, got {x.shape}, {p.shape}"
-        )
-    order = np.argsort(x, kind="stable")
-    x, p = x[order], p[order]
-    before = np.concatenate(([0.0], np.cumsum(p)[:-1]))
-    take = np.minimum(p, np.maximum(tau - before, 0.0))
-    return float(np.dot(x, take) / tau)
 
 
 def _as_float_array(x, name, ndim):
@@ -507,8 +466,8 @@ class TabularMDP:
 
         The return law comes from :meth:`return_law` (forward propagation over :math:`(s, b)`,
         :math:`G = b_0 - b_{H+1}`), and its CVaR from the sorted-atom formula of
-        :func:`discrete_cvar`. Exact for the rounded MDP (the MDP itself when rewards lie on the
-        grid).
+        :func:`statkit.rl._cvar.cvar`. Exact for the rounded MDP (the MDP itself when
+        rewards lie on the grid).
 
         Parameters
         ----------
@@ -522,7 +481,7 @@ class TabularMDP:
         """
         tau = check_tau(tau)
         values, probs = self.return_law(policy, b0, eta)
-        return discrete_cvar(values, probs, tau)
+        return cvar(values, tau, probs)
 
     # ----------------------------------------------------------------------------------
     def step(self, h, s, a, rng):
