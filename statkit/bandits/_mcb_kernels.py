@@ -168,13 +168,15 @@ def flush_all(U, V, S, rowtime, coltime, t_end, T0):  # pragma: no cover - compi
 
 @njit(cache=False)
 def mcb_step(
-    U, V, A, B, arm, i, j, y, p, eta, t, T0, S, C, sig2, rowtime, coltime, infer
+    U, V, A, B, arm, i, j, y, p, eta, t, T0, S, C, D, sig2, rowtime, coltime, infer
 ):  # pragma: no cover - compiled
     """One round's update of arm ``arm`` in place; returns the prediction before it.
 
     ``t`` is the 1-based round. With ``infer`` and ``t > T0`` the debiasing sums are fed
     first (they use the estimate before the round-t update): the lazy sum ``S``, the IPW
-    residual sum ``C[arm, i, j] += (y - yhat)/p`` and ``sig2[arm] += (y - yhat)^2/p``.
+    residual sum ``C[arm, i, j] += (y - yhat)/p``, its second moment
+    ``D[arm, i, j] += (y - yhat)^2/p^2`` (empirical variance) and
+    ``sig2[arm] += (y - yhat)^2/p``.
     """
     r = U.shape[2]
     u = U[arm, i].copy()
@@ -187,6 +189,7 @@ def mcb_step(
         _flush_col(U, V, S, rowtime, coltime, arm, j, t, T0)
         res = y - yhat
         C[arm, i, j] += res / p
+        D[arm, i, j] += res * res / (p * p)
         sig2[arm] += res * res / p
     g = (yhat - y) / p
     P, Pinv = balance_metric(A[arm], B[arm])
@@ -228,6 +231,7 @@ def mcb_run_loop(
     eta_scale,
     S,
     C,
+    D,
     sig2,
     rowtime,
     coltime,
@@ -266,6 +270,7 @@ def mcb_run_loop(
             T0,
             S,
             C,
+            D,
             sig2,
             rowtime,
             coltime,

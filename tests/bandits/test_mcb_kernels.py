@@ -18,7 +18,8 @@ def _step(U, V, A, B, arm, i, j, y, p, eta):
     d2 = V.shape[1]
     return mcb_step(
         U, V, A, B, arm, i, j, y, p, eta, 1, 10, np.zeros((K, d1, d2)), np.zeros((K, d1, d2)),
-        np.zeros(K), np.zeros((K, d1), np.int64), np.zeros((K, d2), np.int64), False,
+        np.zeros((K, d1, d2)), np.zeros(K), np.zeros((K, d1), np.int64),
+        np.zeros((K, d2), np.int64), False,
     )  # fmt: skip
 
 
