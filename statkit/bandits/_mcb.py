@@ -40,7 +40,7 @@ from ._mcb_inference import MCBInference, debiased_estimates
 from ._mcb_kernels import flush_all, mcb_run_loop, mcb_select, mcb_step
 from ._softimpute import soft_impute
 
-__all__ = ["MatrixCompletionBandit", "MCBRunResult"]
+__all__ = ["MCBRunResult", "MatrixCompletionBandit"]
 
 
 def _check_real(value, name, low=None, high=None, low_open=False, high_open=False):
@@ -315,7 +315,7 @@ class MatrixCompletionBandit:
         self.rng_ = rng
         self.t_ = 0
         self.T0_, self.n_warm_, self.horizon_ = p["T0"], p["n_warm"], p["T"]
-        K, d1, d2, r = p["K"], p["d1"], p["d2"], p["r"]
+        K, d1, d2 = p["K"], p["d1"], p["d2"]
         self._S = np.zeros((K, d1, d2))
         self._C = np.zeros((K, d1, d2))
         self._D = np.zeros((K, d1, d2))
@@ -560,6 +560,6 @@ class MatrixCompletionBandit:
         unbs, proj, sigma2 = debiased_estimates(S, C, sig2, self.t_, self.T0_, p["r"])
         return MCBInference(
             debiased=unbs, projected=proj, noise_var=sigma2, ipw_second_moment=D,
-            estimates=self.estimates_, rank=p["r"], T=self.t_, T0=self.T0_, c2=p["c2"], gamma=p["gamma"],
-            variance=variance,
+            estimates=self.estimates_, rank=p["r"], T=self.t_, T0=self.T0_, c2=p["c2"],
+            gamma=p["gamma"], variance=variance,
         )  # fmt: skip

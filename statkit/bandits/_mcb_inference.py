@@ -232,7 +232,10 @@ class MCBInference:
         return W, "<M, W>"
 
     def variance_of(self, W, arm):
-        r"""Estimated variance :math:`\hat v_a(W)` of :math:`\langle\hat M_a^{\rm proj}, W\rangle`."""
+        r"""Estimated variance :math:`\hat v_a(W)` of :math:`\langle\hat M^{\rm proj}_a, W\rangle`.
+
+        ``W`` is an entry ``(i, j)`` or a (d1, d2) table; ``arm`` an int.
+        """
         a = self._check_arm(arm)
         W, _ = self._as_W(W)
         L, R = self._bases[a]
