@@ -309,8 +309,7 @@ class MatrixCompletionBandit:
         )  # fmt: skip
 
     # -- state --------------------------------------------------------------------------------
-    def _init_state(self, horizon, rng):
-        p = self._validate(horizon)
+    def _init_state(self, p, rng):
         self._p = p
         self.rng_ = rng
         self.t_ = 0
@@ -379,7 +378,7 @@ class MatrixCompletionBandit:
     # -- step-by-step interface ---------------------------------------------------------------
     def _ensure_state(self):
         if not hasattr(self, "t_"):
-            self._init_state(self.horizon, check_random_state(self.random_state))
+            self._init_state(self._validate(self.horizon), check_random_state(self.random_state))
 
     def _check_context(self, i, j):
         d1, d2 = self._p["d1"], self._p["d2"]
@@ -474,14 +473,14 @@ class MatrixCompletionBandit:
         """
         if self.horizon is not None and self.horizon != horizon:
             raise ValueError(f"horizon={horizon} differs from the parameter {self.horizon}")
+        p = self._validate(horizon)
         check_bandit_env(env, horizon=4)
         if tuple(env.shape) != tuple(self.shape):
             raise ValueError(f"env.shape {tuple(env.shape)} differs from shape {self.shape}")
         if env.n_arms != self.n_arms:
             raise ValueError(f"env.n_arms={env.n_arms} differs from n_arms={self.n_arms}")
         rng = check_random_state(self.random_state)
-        self._init_state(horizon, rng)
-        p = self._p
+        self._init_state(p, rng)
         T, K, T0, nw = p["T"], p["K"], p["T0"], p["n_warm"]
         rows, cols, rewards = env.draw(T, rng)
         rows = np.ascontiguousarray(rows, dtype=np.int64)
