@@ -23,6 +23,7 @@ _CHECK_MODULES = (
     "statkit.privacy._federated_pca_rates",
     "statkit.tensor._flost_rates",
     "statkit.tensor._robust_tt_rates",
+    "statkit.rl._cvar_ucbvi_rates",
 )
 
 _REGISTRY = {}
