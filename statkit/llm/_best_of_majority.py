@@ -38,6 +38,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 __all__ = [
     "BatchSelection",
@@ -218,13 +219,16 @@ def _as_rewards(rewards, shape):
             f"rewards must have the same shape as answers {shape}, got {r.shape} "
             "(one reward per response)"
         )
-    return r.astype(np.float64)
+    return r.astype(np.float64, copy=False)
 
 
 def _flatten(answers, rewards, prompt, lengths, need_rewards):
-    """Reduce every input layout to flat arrays of valid responses.
+    """Reduce every input layout to flat arrays grouped by prompt.
 
-    Returns (labels, rewards, pid, out_index, n_per_prompt, prompt_labels, single).
+    Returns (labels, rewards, starts, order, n_per_prompt, prompt_labels, single): the
+    responses of prompt ``p`` are ``labels[starts[p]:starts[p + 1]]`` in input order;
+    ``order`` maps a flat position back to the input row (long format), or is None when
+    the output index is the position within the prompt (1-D and 2-D inputs).
     """
     is_2d = isinstance(answers, np.ndarray) and answers.ndim == 2
     if is_2d:
@@ -248,12 +252,16 @@ def _flatten(answers, rewards, prompt, lengths, need_rewards):
                     f"[{lens.min()}, {lens.max()}]"
                 )
             lens = lens.astype(np.int64)
-        valid = np.arange(n_max)[None, :] < lens[:, None]
-        r = _as_rewards(rewards, answers.shape)[valid] if need_rewards else None
-        labels = answers[valid]
-        pid = np.repeat(np.arange(P, dtype=np.int64), lens)
-        out_index = np.nonzero(valid)[1].astype(np.int64)
-        return labels, r, pid, out_index, lens, np.arange(P), False
+        r = _as_rewards(rewards, answers.shape) if need_rewards else None
+        if lengths is None or (lens == n_max).all():
+            labels = answers.reshape(-1)
+            r = r.reshape(-1) if need_rewards else None
+        else:  # row-major masking keeps each row's valid prefix, grouped by prompt
+            valid = np.arange(n_max)[None, :] < lens[:, None]
+            labels = answers[valid]
+            r = r[valid] if need_rewards else None
+        starts = np.r_[0, np.cumsum(lens)].astype(np.int64)
+        return labels, r, starts, None, lens, np.arange(P), False
 
     if lengths is not None:
         raise ValueError("lengths applies to a 2-D batch of answers only")
@@ -267,34 +275,160 @@ def _flatten(answers, rewards, prompt, lengths, need_rewards):
     if M == 0:
         raise ValueError("answers is empty: at least one response is needed")
     r = _as_rewards(rewards, (M,)) if need_rewards else None
-    out_index = np.arange(M, dtype=np.int64)
     if prompt is None:
-        return labels, r, np.zeros(M, np.int64), out_index, np.array([M]), np.arange(1), True
+        return labels, r, np.array([0, M], np.int64), None, np.array([M]), np.arange(1), True
     plabels = _as_label_array(prompt, "prompt")
     if plabels.shape != (M,):
         raise ValueError(
             f"prompt must have one label per response, shape ({M},), got {plabels.shape}"
         )
     pid, uniq = pd.factorize(plabels, use_na_sentinel=False)
-    pid = pid.astype(np.int64)
-    return labels, r, pid, out_index, np.bincount(pid), np.asarray(uniq), False
+    n_per = np.bincount(pid).astype(np.int64)
+    starts = np.r_[0, np.cumsum(n_per)].astype(np.int64)
+    if (np.diff(pid) >= 0).all():  # already grouped by prompt: no gather
+        order = np.arange(M, dtype=np.int64)
+    else:
+        order = np.argsort(pid, kind="stable").astype(np.int64)
+        labels = labels[order]
+        r = r[order] if need_rewards else None
+    return labels, r, starts, order, n_per, np.asarray(uniq), False
 
 
 def _codes(labels, answer_key):
+    """Integer codes of the answers (equal codes = same answer) and their number."""
     if answer_key is None:
-        codes, _ = pd.factorize(labels, use_na_sentinel=False)
-        return codes.astype(np.int64)
+        if labels.dtype.kind in "iu" and labels.size:
+            lo, hi = int(labels.min()), int(labels.max())
+            if hi - lo <= 4 * labels.size + 1024:  # dense range: the values are the codes
+                return labels.astype(np.int64, copy=False) - lo, hi - lo + 1
+        codes, uniq = pd.factorize(labels, use_na_sentinel=False)
+        return codes.astype(np.int64), len(uniq)
     if not callable(answer_key):
         raise TypeError(f"answer_key must be callable or None, got {type(answer_key).__name__}")
     seen = {}
-    return np.fromiter(
+    codes = np.fromiter(
         (seen.setdefault(answer_key(a), len(seen)) for a in labels), np.int64, labels.shape[0]
     )
+    return codes, len(seen)
 
 
 # --------------------------------------------------------------------------------------
-# the vectorised core
+# the numba core: one pass over each prompt's responses
 # --------------------------------------------------------------------------------------
+
+_MODE = {"majority": 0, "bon": 1, "bom": 1}
+_GROUP_CODE = {"max": 0, "mean": 1, "sum": 2}
+
+
+@njit(cache=True)
+def _better(g, h, score, count):
+    """Group g ranks above group h (g > h: h occurred first, so exact ties keep h)."""
+    if score[g] != score[h]:
+        return score[g] > score[h]
+    return count[g] > count[h]
+
+
+@njit(cache=True)
+def _segment_select(codes, r, starts, n_codes, k, use_rewards, group_code, alpha, auto, relax):
+    """Top-k groups of every prompt segment ``starts[p]:starts[p + 1]``.
+
+    A scratch table ``slot[code]`` maps an answer code to its group within the current
+    prompt and is reset after the prompt, so a prompt costs O(its responses + groups x k)
+    whatever the number of distinct answers overall. Groups are numbered in order of
+    first occurrence, which is therefore the last tie-break. Returns the representative
+    (flat position), score and count of each submitted group, padded with -1/NaN/0.
+    """
+    P = starts.size - 1
+    out_rep = np.full((P, k), -1, np.int64)
+    out_score = np.full((P, k), np.nan)
+    out_count = np.zeros((P, k), np.int64)
+    n_sel = np.zeros(P, np.int64)
+    width = 0
+    for p in range(P):
+        width = max(width, starts[p + 1] - starts[p])
+    slot = np.full(n_codes, -1, np.int64)
+    g_code = np.empty(width, np.int64)
+    g_count = np.empty(width, np.int64)
+    g_rep = np.empty(width, np.int64)
+    g_max = np.empty(width)
+    g_min = np.empty(width)
+    g_sum = np.empty(width)
+    score = np.empty(width)
+    passed = np.empty(width, np.bool_)
+    buf = np.empty(k, np.int64)
+    for p in range(P):
+        a, b = starts[p], starts[p + 1]
+        n_groups = 0
+        for i in range(a, b):
+            c = codes[i]
+            g = slot[c]
+            if g < 0:
+                g = n_groups
+                n_groups += 1
+                slot[c] = g
+                g_code[g] = c
+                g_count[g] = 1
+                g_rep[g] = i
+                if use_rewards:
+                    g_max[g] = r[i]
+                    g_min[g] = r[i]
+                    g_sum[g] = r[i]
+            else:
+                g_count[g] += 1
+                if use_rewards:
+                    v = r[i]
+                    if v > g_max[g]:  # strict: the first response attaining the max
+                        g_max[g] = v
+                        g_rep[g] = i
+                    if v < g_min[g]:
+                        g_min[g] = v
+                    g_sum[g] += v
+        for g in range(n_groups):
+            slot[g_code[g]] = -1
+        n = b - a
+        top = 0
+        for g in range(n_groups):
+            top = max(top, g_count[g])
+        n_passed = 0
+        for g in range(n_groups):
+            if not use_rewards:
+                score[g] = g_count[g]
+            elif group_code == 0:
+                score[g] = g_max[g]
+            elif group_code == 2:
+                score[g] = g_sum[g]
+            elif g_min[g] == g_max[g]:  # equal scores average to themselves exactly
+                score[g] = g_max[g]
+            else:
+                score[g] = min(max(g_sum[g] / g_count[g], g_min[g]), g_max[g])
+            if auto:  # count >= (3/4) top count, in exact integers
+                passed[g] = 4 * g_count[g] >= 3 * top
+            else:
+                passed[g] = g_count[g] / n >= alpha
+            n_passed += passed[g]
+        if relax and n_passed == 0:
+            passed[:n_groups] = True
+        m = 0
+        for g in range(n_groups):
+            if not passed[g]:
+                continue
+            if m == k:
+                if not _better(g, buf[k - 1], score, g_count):
+                    continue
+            else:
+                m += 1
+            j = m - 1
+            while j > 0 and _better(g, buf[j - 1], score, g_count):
+                buf[j] = buf[j - 1]
+                j -= 1
+            buf[j] = g
+        n_sel[p] = m
+        for j in range(m):
+            g = buf[j]
+            out_rep[p, j] = g_rep[g]
+            out_score[p, j] = score[g]
+            out_count[p, j] = g_count[g]
+    return out_rep, out_score, out_count, n_sel
 
 
 def _select(
@@ -302,7 +436,7 @@ def _select(
 ):
     k = _check_k(k)
     need_rewards = method != "majority"
-    labels, r, pid, out_index, n_per, plabels, single = _flatten(
+    labels, r, starts, order, n_per, plabels, single = _flatten(
         answers, rewards, prompt, lengths, need_rewards
     )
     if k > n_per.min():
@@ -314,80 +448,36 @@ def _select(
         )
     if need_rewards and not np.isfinite(r).all():
         bad = int(np.flatnonzero(~np.isfinite(r))[0])
+        p = int(np.searchsorted(starts, bad, side="right")) - 1
+        row = int(order[bad]) if order is not None else bad - int(starts[p])
         raise ValueError(
-            f"rewards must be finite; got {r[bad]} for response {int(out_index[bad])}"
-            + ("" if single else f" of prompt {plabels[pid[bad]]!r}")
+            f"rewards must be finite; got {r[bad]} for response {row}"
+            + ("" if single else f" of prompt {plabels[p]!r}")
         )
-    M, P = labels.shape[0], n_per.shape[0]
-    codes = _codes(labels, answer_key)
-
-    # Group = (prompt, answer code); a stable sort keeps each group's rows in input order.
-    group, _ = pd.factorize(pid * (int(codes.max()) + 1) + codes, sort=False)
-    order = np.argsort(group, kind="stable")
-    gs = group[order]
-    starts = np.flatnonzero(np.r_[True, gs[1:] != gs[:-1]])
-    counts = np.diff(np.r_[starts, M]).astype(np.int64)
-    first = order[starts]
-    gpid = pid[first]
-    freq = counts / n_per[gpid]
-
-    if need_rewards:
-        rs = r[order]
-        gmax = np.maximum.reduceat(rs, starts)
-        # representative: the group's first row attaining its max (rows ascend in `order`)
-        cand = np.where(rs == np.repeat(gmax, counts), order, M)
-        rep = np.minimum.reduceat(cand, starts)
-        if group_score == "max":
-            score = gmax
-        elif group_score == "sum":
-            score = np.add.reduceat(rs, starts)
-        else:
-            gmin = np.minimum.reduceat(rs, starts)
-            # equal scores average to themselves exactly (sum/count may be off by one ulp)
-            score = np.where(
-                gmin == gmax, gmax, np.clip(np.add.reduceat(rs, starts) / counts, gmin, gmax)
-            )
-    else:
-        rep = first
-        score = counts.astype(np.float64)
-
-    if alpha == "auto":
-        # exact integer comparison, count >= (3/4) max count: a float threshold 0.75 * top
-        # rounds past an answer sitting exactly on it (0.75 * 0.4 > 0.3)
-        top = np.zeros(P, dtype=np.int64)
-        np.maximum.at(top, gpid, counts)
-        passed = 4 * counts >= 3 * top[gpid]
-    else:
-        passed = freq >= alpha
-    if on_empty == "relax":
-        n_passed = np.bincount(gpid, weights=passed, minlength=P)
-        passed |= n_passed[gpid] == 0
-
-    srt = np.lexsort((first, -counts, -score, ~passed, gpid))
-    sp = gpid[srt]
-    rank = np.arange(srt.size) - np.searchsorted(sp, sp, side="left")
-    keep = passed[srt] & (rank < k)
-    sel, sp, rank = srt[keep], sp[keep], rank[keep]
-
-    out_answers = np.full((P, k), None, dtype=object)
-    out_idx = np.full((P, k), -1, dtype=np.int64)
-    out_score = np.full((P, k), np.nan)
-    out_count = np.zeros((P, k), dtype=np.int64)
-    out_freq = np.full((P, k), np.nan)
-    out_answers[sp, rank] = labels[rep[sel]]
-    out_idx[sp, rank] = out_index[rep[sel]]
-    out_score[sp, rank] = score[sel]
-    out_count[sp, rank] = counts[sel]
-    out_freq[sp, rank] = freq[sel]
-    batch = BatchSelection(
-        plabels,
-        out_answers,
-        out_idx,
-        out_score,
-        out_count,
-        out_freq,
-        np.bincount(sp, minlength=P).astype(np.int64),
+    P = n_per.shape[0]
+    codes, n_codes = _codes(labels, answer_key)
+    rep, out_score, out_count, n_sel = _segment_select(
+        codes,
+        r if need_rewards else np.zeros(1),
+        starts,
+        n_codes,
+        k,
+        need_rewards,
+        _GROUP_CODE[group_score],
+        0.0 if alpha == "auto" else float(alpha),
+        alpha == "auto",
+        on_empty == "relax",
     )
+    chosen = rep >= 0
+    flat = rep[chosen]
+    rows = np.nonzero(chosen)[0]
+    out_answers = np.full((P, k), None, dtype=object)
+    out_answers[chosen] = labels[flat]
+    out_idx = np.full((P, k), -1, dtype=np.int64)
+    out_idx[chosen] = order[flat] if order is not None else flat - starts[rows]
+    out_freq = np.full((P, k), np.nan)
+    out_freq[chosen] = out_count[chosen] / n_per[rows]
+    batch = BatchSelection(plabels, out_answers, out_idx, out_score, out_count, out_freq, n_sel)
     return batch[0] if single else batch
 
 

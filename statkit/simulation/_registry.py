@@ -18,6 +18,8 @@ __all__ = ["get_check", "list_checks", "register"]
 _CHECK_MODULES = (
     "statkit.simulation._builtin",
     "statkit.bandits._cvar_ucb_rates",
+    "statkit.bandits._mcb_rates",
+    "statkit.llm._best_of_majority_rates",
     "statkit.mmd._mmd_rates",
     "statkit.mmd._weighted_rates",
     "statkit.privacy._federated_pca_rates",
