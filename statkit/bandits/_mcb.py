@@ -203,12 +203,18 @@ class MatrixCompletionBandit:
 
     Examples
     --------
+    >>> import numpy as np
     >>> from statkit.bandits import LowRankBanditEnv, MatrixCompletionBandit
     >>> from statkit.datasets import make_low_rank_arms
     >>> env = LowRankBanditEnv(make_low_rank_arms(20, 20, random_state=0), noise=1.0)
     >>> bandit = MatrixCompletionBandit((20, 20), rank=2, random_state=0)
     >>> result = bandit.run(env, 20_000)
-    >>> bool(result.regret[-1] < 0.25 * result.regret[1999] * 10)
+    >>> per_round = np.diff(result.regret, prepend=0.0)
+    >>> bool(per_round[-5000:].mean() < per_round[: result.n_warm].mean())  # it learns
+    True
+    >>> inference = bandit.inference()
+    >>> r = inference.infer((0, 4), arm=(1, 0))  # M_1 - M_0 at cell (0, 4)
+    >>> r.ci[0] < r.estimate < r.ci[1]
     True
     """
 

@@ -297,7 +297,7 @@ class MCBInference:
             var = self.variance_of(Wm, a)
             label = f"M_{a} at {label}"
         se = math.sqrt(var)
-        z = stats.norm.ppf(0.5 + level / 2)
+        z = float(stats.norm.ppf(0.5 + level / 2))
         stat = (est - null) / se if se > 0 else math.copysign(math.inf, est - null)
         if alternative == "two-sided":
             pval = 2 * stats.norm.sf(abs(stat))
@@ -340,7 +340,7 @@ class MCBInference:
                 est += float(np.sum(self.projected[a] * Wa))
                 var += self.variance_of(Wa, a)
         se = math.sqrt(var)
-        z = stats.norm.ppf(0.5 + level / 2)
+        z = float(stats.norm.ppf(0.5 + level / 2))
         stat = est / se if se > 0 else math.inf
         return LinearFormResult(
             est, se, (est - z * se, est + z * se), stat, float(2 * stats.norm.sf(abs(stat))),

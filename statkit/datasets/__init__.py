@@ -21,7 +21,9 @@ FLoST tensor completion (Li, Shang and Chen 2025, arXiv:2505.11261), time on the
 - :func:`make_tt_recovery` -- a low-TT-rank tensor, a Gaussian sensing operator and
   outlier-corrupted measurements, as a :class:`TTRecoveryInstance`;
 - :func:`make_spiked_clients` -- clients drawing from one spiked covariance model,
-  N(0, U Lambda U^T + sigma^2 I), as :class:`SpikedClients`.
+  N(0, U Lambda U^T + sigma^2 I), as :class:`SpikedClients`;
+- :func:`make_low_rank_arms` -- the low-rank arm tables of the matrix-completion bandit
+  (Duan, Li and Xia 2024).
 """
 
 from ._lfi import (
@@ -31,6 +33,7 @@ from ._lfi import (
     mg1_queue_simulator,
     two_moons_simulator,
 )
+from ._mcb import make_low_rank_arms
 from ._robust_tt import TTRecoveryInstance, make_tt_recovery
 from ._spiked import SpikedClients, make_spiked_clients
 from ._tensor import (
@@ -54,6 +57,7 @@ __all__ = [
     "load_elnino",
     "ma2_simulator",
     "make_flost",
+    "make_low_rank_arms",
     "make_spiked_clients",
     "make_tt_recovery",
     "mg1_queue_simulator",
