@@ -148,6 +148,8 @@ def _rates_list():
     for check in list_checks():
         if isinstance(check, LevelCheck):
             predicted = f"level {check.target:g}"
+        elif getattr(check, "model", "power") == "offset-power":
+            predicted = f"theta {check.predicted_exponent:g} in a + b x^theta"
         else:
             predicted = f"slope {check.predicted_exponent:g}"
         rows.append((check.name, predicted, check.claim))
