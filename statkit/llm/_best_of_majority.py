@@ -299,7 +299,8 @@ def _codes(labels, answer_key):
     if answer_key is None:
         if labels.dtype.kind in "iu" and labels.size:
             lo, hi = int(labels.min()), int(labels.max())
-            if hi - lo <= 4 * labels.size + 1024:  # dense range: the values are the codes
+            # a dense range of int64-representable values: the values are the codes
+            if hi - lo <= 4 * labels.size + 1024 and hi < 2**63:
                 return labels.astype(np.int64, copy=False) - lo, hi - lo + 1
         codes, uniq = pd.factorize(labels, use_na_sentinel=False)
         return codes.astype(np.int64), len(uniq)

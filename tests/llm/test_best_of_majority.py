@@ -313,3 +313,24 @@ def test_auto_alpha_keeps_an_answer_exactly_on_the_threshold():
     # in floating point; found by hypothesis
     out = best_of_majority([0, 0, 0, 0, 1, 1, 1, 2, 2, 2], np.zeros(10), 2, "auto")
     assert out.answers == [0, 1]
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        np.array([10**12, 5, 10**12, -(10**12), 5, 5], dtype=np.int64),  # sparse: factorized
+        np.array([2**64 - 1, 3, 2**64 - 1, 7, 3, 3], dtype=np.uint64),  # beyond int64
+        np.array([1.5, np.nan, 1.5, -0.0, np.nan, np.nan]),  # floats, NaN an ordinary label
+    ],
+)
+def test_numeric_label_codes_match_naive(labels):
+    # the numba core groups by integer codes: dense values are used directly, anything
+    # else goes through pandas.factorize; both must group as Python equality does
+    rewards = [0.25, 0.5, 0.75, 0.125, 0.5, 0.375]
+    keyed = ["nan" if isinstance(a, float) and a != a else a for a in labels.tolist()]
+    for k in (1, 2, 3):
+        exp_a, exp_i, exp_c = naive_select(keyed, rewards, k, "bom", 0.2, "mean")
+        sel = best_of_majority(labels, rewards, k, 0.2, "mean")
+        assert sel.indices.tolist() == exp_i and sel.counts.tolist() == exp_c
+        exp_a, exp_i, exp_c = naive_select(keyed, rewards, k, "majority")
+        assert majority_vote(labels, k).indices.tolist() == exp_i
