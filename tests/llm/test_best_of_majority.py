@@ -329,8 +329,11 @@ def test_numeric_label_codes_match_naive(labels):
     rewards = [0.25, 0.5, 0.75, 0.125, 0.5, 0.375]
     keyed = ["nan" if isinstance(a, float) and a != a else a for a in labels.tolist()]
     for k in (1, 2, 3):
-        exp_a, exp_i, exp_c = naive_select(keyed, rewards, k, "bom", 0.2, "mean")
-        sel = best_of_majority(labels, rewards, k, 0.2, "mean")
-        assert sel.indices.tolist() == exp_i and sel.counts.tolist() == exp_c
-        exp_a, exp_i, exp_c = naive_select(keyed, rewards, k, "majority")
-        assert majority_vote(labels, k).indices.tolist() == exp_i
+        for method in ("bom", "majority"):
+            _, exp_i, exp_c = naive_select(keyed, rewards, k, method, 0.2, "mean")
+            if method == "bom":
+                sel = best_of_majority(labels, rewards, k, 0.2, "mean")
+            else:
+                sel = majority_vote(labels, k)
+            assert sel.indices.tolist() == exp_i and sel.counts.tolist() == exp_c
+            assert [str(a) for a in sel.answers] == [str(labels[i]) for i in exp_i]
