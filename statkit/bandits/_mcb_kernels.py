@@ -64,11 +64,43 @@ def _sym_pow(S, power, floor):  # pragma: no cover - compiled
 
 
 @njit(cache=False)
+def _balance_metric_2x2(A, B):  # pragma: no cover - compiled
+    """Closed form for r = 2: with ``q = sqrt(det B / det A)`` and ``N = q adj(A) + B``,
+    ``P = (det B / det A)^(1/4) N / sqrt(det N)`` (the 2x2 geometric-mean identity
+    ``X # Y = (sqrt(det Y) X + sqrt(det X) Y) (det X det Y)^(1/4) / sqrt(det(...))`` at
+    ``X = A^{-1}``, ``Y = B``)."""
+    detA = A[0, 0] * A[1, 1] - A[0, 1] * A[1, 0]
+    detB = B[0, 0] * B[1, 1] - B[0, 1] * B[1, 0]
+    q = np.sqrt(detB / detA)
+    n00 = q * A[1, 1] + B[0, 0]
+    n11 = q * A[0, 0] + B[1, 1]
+    n01 = -q * A[0, 1] + 0.5 * (B[0, 1] + B[1, 0])
+    detN = n00 * n11 - n01 * n01
+    c = np.sqrt(q) / np.sqrt(detN)
+    P = np.empty((2, 2))
+    Pinv = np.empty((2, 2))
+    P[0, 0] = c * n00
+    P[1, 1] = c * n11
+    P[0, 1] = P[1, 0] = c * n01
+    detP = P[0, 0] * P[1, 1] - P[0, 1] * P[0, 1]
+    Pinv[0, 0] = P[1, 1] / detP
+    Pinv[1, 1] = P[0, 0] / detP
+    Pinv[0, 1] = Pinv[1, 0] = -P[0, 1] / detP
+    return P, Pinv
+
+
+@njit(cache=False)
 def balance_metric(A, B):  # pragma: no cover - compiled
     """``(P, P^{-1})`` with ``P A P = B`` (geometric mean of ``A^{-1}`` and ``B``)."""
     # relative floor: keeps a (numerically) rank-deficient factor pair from blowing up
     scale = max(np.trace(A), np.trace(B), 1e-300)
     floor = 1e-14 * scale
+    if A.shape[0] == 2:
+        # well-conditioned 2x2 pairs (the common r = 2) skip the three eigendecompositions
+        detA = A[0, 0] * A[1, 1] - A[0, 1] * A[1, 0]
+        detB = B[0, 0] * B[1, 1] - B[0, 1] * B[1, 0]
+        if detA > 1e-8 * scale * scale and detB > 1e-8 * scale * scale:
+            return _balance_metric_2x2(A, B)
     Ah = _sym_pow(A, 0.5, floor)
     Aih = _sym_pow(A, -0.5, floor)
     C = Ah @ B @ Ah
