@@ -367,9 +367,11 @@ class RateCheck(_BaseCheck):
     :math:`\chi^2_1(0.95) = 3.84`), and the offset itself costs one parameter. As a
     diagnostic, :math:`s^2` should be about 1 when the model holds and the standard
     errors are right; the result reports it with the lack-of-fit p-value
-    :math:`P(\chi^2_{J-3} > \mathrm{RSS}(\hat\theta))`. At :math:`\theta` fixed to
-    :math:`\theta_0` the result also stores the weighted fit :math:`(a, b)` and its
-    weighted :math:`R^2` ("linear in :math:`x^{\theta_0}`").
+    :math:`P(\chi^2_{J-3} > \mathrm{RSS}(\hat\theta))`. The weights are estimated, so
+    with very few replicates per grid point (3, say) the interval undercovers somewhat
+    (the user guide gives the simulated coverage); use 10 or more for a full run.
+    At :math:`\theta` fixed to :math:`\theta_0` the result also stores the weighted fit
+    :math:`(a, b)` and its weighted :math:`R^2` ("linear in :math:`x^{\theta_0}`").
 
     Parameters
     ----------
