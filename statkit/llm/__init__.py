@@ -1,3 +1,62 @@
-"""statkit.llm: planned subpackage (see ARCHITECTURE.md); its methods land with their issues."""
+"""statkit.llm: inference-time selection for LLM outputs and its theory.
 
-__all__: list[str] = []
+Best-of-Majority (Di, Ji, Li, Zhao, Gu, arXiv:2510.03199):
+
+- :func:`best_of_majority`, :func:`best_of_n`, :func:`majority_vote` -- pass@k selection
+  of at most k distinct answers, for one prompt, a padded batch or a long table (numba
+  pass over prompt segments), returning :class:`Selection` / :class:`BatchSelection`;
+- :func:`pass_at_k` -- the unbiased pass@k estimator of Chen et al. (2021);
+- :class:`PassAtKSimulator` and the instance families :func:`mv_hard_instance`,
+  :func:`bon_hard_instance`, :func:`minimax_instance`, :func:`typical_instance` -- exact
+  (enumeration) or Monte Carlo regret with known :math:`\varepsilon_{RM}`, :math:`C^*`;
+- :func:`load_generations`, :func:`evaluate_generations`, :func:`make_generations` --
+  score the three strategies on a table of real generations
+  ``(prompt, response, answer, reward, correct)``.
+
+The rate checks (``bom-regret-k``, ``bon-regret-n``, ``majority-regret-n-flat``,
+``bom-regret-n-flat``) are registered with :mod:`statkit.simulation`.
+"""
+
+from ._best_of_majority import (
+    BatchSelection,
+    Selection,
+    best_of_majority,
+    best_of_n,
+    majority_vote,
+    pass_at_k,
+)
+from ._generations import (
+    GENERATION_COLUMNS,
+    GenerationsScore,
+    evaluate_generations,
+    load_generations,
+    make_generations,
+)
+from ._pass_at_k import (
+    PassAtKSimulator,
+    RegretEstimate,
+    bon_hard_instance,
+    minimax_instance,
+    mv_hard_instance,
+    typical_instance,
+)
+
+__all__ = [
+    "GENERATION_COLUMNS",
+    "BatchSelection",
+    "GenerationsScore",
+    "PassAtKSimulator",
+    "RegretEstimate",
+    "Selection",
+    "best_of_majority",
+    "best_of_n",
+    "bon_hard_instance",
+    "evaluate_generations",
+    "load_generations",
+    "majority_vote",
+    "make_generations",
+    "minimax_instance",
+    "mv_hard_instance",
+    "pass_at_k",
+    "typical_instance",
+]
