@@ -5,6 +5,8 @@ answer labels drawn uniformly from 30 values, rewards Uniform(0, 1), k = 3, alph
 ``group_score="max"``. Timed in the same run on the same data (median of ``--repeat``):
 
 - statkit: ``best_of_majority(A, R, k, alpha)`` on the padded (P, N) arrays;
+- statkit, long format: ``best_of_majority(df.answer, df.reward, k, alpha,
+  prompt=df.prompt)`` on the same long table as pandas;
 - peer: pandas on the long table (prompt, answer, reward): ``groupby([prompt, answer])``
   count and max, keep answers with count / N >= alpha, sort by (prompt, score desc, count
   desc, first occurrence) and take the first k per prompt. Building the long DataFrame is
@@ -69,12 +71,21 @@ def main(argv=None):
     for p, rows in ref.groupby("prompt"):
         if list(ours[int(p)].answers) != rows["answer"].tolist():
             raise AssertionError(f"prompt {p}: statkit and pandas disagree")
+    long = best_of_majority(df.answer, df.reward, args.k, args.alpha, prompt=df.prompt)
+    rows = np.where(ours.indices >= 0, ours.indices + N * np.arange(P)[:, None], -1)
+    if not (long.indices == rows).all():
+        raise AssertionError("statkit long format and padded batch disagree")
     t_ours = _median_time(lambda: best_of_majority(A, R, args.k, args.alpha), args.repeat)
+    t_long = _median_time(
+        lambda: best_of_majority(df.answer, df.reward, args.k, args.alpha, prompt=df.prompt),
+        args.repeat,
+    )
     t_pd = _median_time(lambda: pandas_bom(df, N, args.k, args.alpha), args.repeat)
     print(f"# {P} prompts x N = {N}, k = {args.k}, alpha = {args.alpha}; {platform.processor()}")
     print("| method | median s | ratio to pandas |")
     print("|---|---|---|")
-    print(f"| statkit best_of_majority | {t_ours:.3f} | {t_ours / t_pd:.3f} |")
+    print(f"| statkit best_of_majority, padded (P, N) | {t_ours:.3f} | {t_ours / t_pd:.3f} |")
+    print(f"| statkit best_of_majority, long table | {t_long:.3f} | {t_long / t_pd:.3f} |")
     print(f"| pandas groupby | {t_pd:.3f} | 1.000 |")
 
 
