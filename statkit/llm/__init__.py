@@ -1,4 +1,4 @@
-"""statkit.llm: inference-time selection for LLM outputs and its theory.
+r"""statkit.llm: inference-time selection for LLM outputs and its theory.
 
 Best-of-Majority (Di, Ji, Li, Zhao, Gu, arXiv:2510.03199):
 
