@@ -25,7 +25,7 @@ This example
    majority voting and Best-of-N both fail (the method note's pilot),
 2. draws Best-of-Majority's regret against :math:`k` on the minimax family, with its
    closed form, and
-3. runs the quick variants of the four registered rate checks.
+3. runs the quick variants of the six registered rate checks.
 """
 
 # %%
@@ -119,10 +119,18 @@ fig.tight_layout()
 # %%
 # The rate checks
 # ---------------
-# The four claims are registered rate checks; ``statkit rates run NAME`` runs the full
+# The six claims are registered rate checks; ``statkit rates run NAME`` runs the full
 # variant. The quick variants below take about a second each.
 
-for name in ["bom-regret-k", "bon-regret-n", "majority-regret-n-flat", "bom-regret-n-flat"]:
+checks = [
+    "bom-regret-k",
+    "bom-regret-coverage",
+    "bom-regret-eps",
+    "bon-regret-n",
+    "majority-regret-n-flat",
+    "bom-regret-n-flat",
+]
+for name in checks:
     result = get_check(name).run(quick=True, random_state=0, progress=False)
     print(result.summary())
     print()

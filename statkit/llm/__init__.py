@@ -13,8 +13,9 @@ Best-of-Majority (Di, Ji, Li, Zhao, Gu, arXiv:2510.03199):
   score the three strategies on a table of real generations
   ``(prompt, response, answer, reward, correct)``.
 
-The rate checks (``bom-regret-k``, ``bon-regret-n``, ``majority-regret-n-flat``,
-``bom-regret-n-flat``) are registered with :mod:`statkit.simulation`.
+The rate checks (``bom-regret-k``, ``bom-regret-coverage``, ``bom-regret-eps``,
+``bon-regret-n``, ``majority-regret-n-flat``, ``bom-regret-n-flat``) are registered with
+:mod:`statkit.simulation`.
 """
 
 from ._best_of_majority import (

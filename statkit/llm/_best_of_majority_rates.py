@@ -37,6 +37,13 @@ secondary reading of the paper, not from the PDF). Regret is the pass@k regret
   :math:`N`. On the minimax family it equals :math:`\frac{k+1}{2k+1}\Delta` whenever at
   least :math:`k` of the candidates pass the filter: predicted exponent 0.
 
+- ``bom-regret-coverage`` and ``bom-regret-eps`` (Theorems 5.1 and 6.1, the other two
+  variables of the same rate): on the minimax family with :math:`k = 2`, BoM's regret is
+  :math:`\frac35\sqrt{C^*\varepsilon_{RM}^2/4}`, slope :math:`+1/2` in :math:`C^*` and
+  :math:`+1` in :math:`\varepsilon_{RM}`, exactly, once every candidate passes the
+  filter; :math:`N` is set to :math:`32C^*\log(kC^*/\varepsilon^2)` (twice the paper's
+  threshold) at each grid point, resp. for the smallest :math:`\varepsilon`.
+
 How a replicate is computed. The rewards of these instances depend on the answer only,
 so a selector's output depends on the draw only through the answer counts, which are
 multinomial: :func:`sample_regret` draws the count vectors directly (cost independent of
@@ -67,6 +74,8 @@ from ._pass_at_k import (
 )
 
 __all__ = [
+    "BOM_REGRET_COVERAGE",
+    "BOM_REGRET_EPS",
     "BOM_REGRET_K",
     "BOM_REGRET_N_FLAT",
     "BON_REGRET_N",
@@ -319,6 +328,79 @@ BOM_REGRET_N_FLAT = RateCheck(
     description=(
         f"Minimax family, k = {FLAT_K}, C* = {FLAT_COVERAGE:g}, eps_RM = {FLAT_EPS}, "
         f"alpha = 3/(4C*); N from 1024 (about 16 C* log(k C*/eps^2) = 994); each replicate "
+        f"averages {DRAWS_PER_REP} draws."
+    ),
+)
+
+# --------------------------------------------------------------------------------------
+# bom-regret-coverage and bom-regret-eps: family 3, C* or eps swept at k = 2
+# --------------------------------------------------------------------------------------
+
+SWEEP_K = 2
+COV_EPS = 0.05  # Delta = sqrt(C* eps^2 / 4) <= 0.28 on the grid
+EPS_COVERAGE = 20.0
+EPS_N = 8192  # about twice 16 C* log(k C* / eps^2) = 4128 at the smallest eps
+
+
+def n_for(coverage, eps, k=SWEEP_K):
+    """Twice the paper's sample-size threshold, :math:`32C^*\\log(kC^*/\\varepsilon^2)`."""
+    return math.ceil(32 * coverage * math.log(k * coverage / eps**2))
+
+
+def _bom_vs_coverage(coverage, rng):
+    c = float(coverage)
+    sim = minimax_instance(SWEEP_K, c, COV_EPS)
+    N = n_for(c, COV_EPS)
+    return float(sample_regret(sim, "bom", N, SWEEP_K, DRAWS_PER_REP, rng).mean())
+
+
+def _bom_vs_eps(eps, rng):
+    sim = minimax_instance(SWEEP_K, EPS_COVERAGE, float(eps))
+    return float(sample_regret(sim, "bom", EPS_N, SWEEP_K, DRAWS_PER_REP, rng).mean())
+
+
+BOM_REGRET_COVERAGE = RateCheck(
+    "bom-regret-coverage",
+    _bom_vs_coverage,
+    grid=[8, 16, 32, 64, 128],
+    quick_grid=[8, 32, 128],
+    predicted_exponent=0.5,
+    quantity="pass@k regret of Best-of-Majority",
+    variable="C*",
+    n_reps=40,
+    quick_reps=4,
+    aggregate="mean",
+    claim=(
+        "BoM regret = Theta(eps_opt + sqrt(C* eps_RM^2 / k)) (Thms 5.1, 6.1): slope +1/2 in "
+        "the coverage C* (closed form (3/5) sqrt(C* eps^2/4): exactly 1/2)"
+    ),
+    reference=_REFERENCE,
+    description=(
+        f"Minimax family, k = {SWEEP_K}, eps_RM = {COV_EPS}, eps_opt = 0, alpha = 3/(4C*), "
+        f"N = ceil(32 C* log(k C*/eps^2)) at each C*; each replicate averages "
+        f"{DRAWS_PER_REP} draws."
+    ),
+)
+
+BOM_REGRET_EPS = RateCheck(
+    "bom-regret-eps",
+    _bom_vs_eps,
+    grid=[0.01, 0.02, 0.04, 0.08, 0.16],
+    quick_grid=[0.01, 0.04, 0.16],
+    predicted_exponent=1.0,
+    quantity="pass@k regret of Best-of-Majority",
+    variable="eps_RM",
+    n_reps=40,
+    quick_reps=4,
+    aggregate="mean",
+    claim=(
+        "BoM regret = Theta(eps_opt + sqrt(C* eps_RM^2 / k)) (Thms 5.1, 6.1): slope +1 in "
+        "eps_RM (closed form (3/5) sqrt(C* eps^2/4): exactly 1)"
+    ),
+    reference=_REFERENCE,
+    description=(
+        f"Minimax family, k = {SWEEP_K}, C* = {EPS_COVERAGE:g}, eps_opt = 0, alpha = "
+        f"3/(4C*), N = {EPS_N} (16 C* log(k C*/eps^2) = 4128 at eps = 0.01); each replicate "
         f"averages {DRAWS_PER_REP} draws."
     ),
 )

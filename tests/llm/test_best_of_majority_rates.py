@@ -14,6 +14,8 @@ import pytest
 
 from statkit.llm._best_of_majority import best_of_majority, best_of_n, majority_vote
 from statkit.llm._best_of_majority_rates import (
+    BOM_REGRET_COVERAGE,
+    BOM_REGRET_EPS,
     BOM_REGRET_K,
     BOM_REGRET_N_FLAT,
     BON_REGRET_N,
@@ -28,7 +30,14 @@ from statkit.llm._pass_at_k import (
 )
 from statkit.simulation import get_check, list_checks
 
-CHECKS = [BOM_REGRET_K, BON_REGRET_N, MAJORITY_REGRET_N_FLAT, BOM_REGRET_N_FLAT]
+CHECKS = [
+    BOM_REGRET_K,
+    BON_REGRET_N,
+    MAJORITY_REGRET_N_FLAT,
+    BOM_REGRET_N_FLAT,
+    BOM_REGRET_COVERAGE,
+    BOM_REGRET_EPS,
+]
 
 
 def bon_hard_regret(k, N, coverage, eps, eps_opt):
@@ -68,6 +77,8 @@ def test_registered():
     assert BON_REGRET_N.predicted_exponent == 0.5
     assert MAJORITY_REGRET_N_FLAT.predicted_exponent == 0.0
     assert BOM_REGRET_N_FLAT.predicted_exponent == 0.0
+    assert BOM_REGRET_COVERAGE.predicted_exponent == 0.5
+    assert BOM_REGRET_EPS.predicted_exponent == 1.0
 
 
 # ---------------------------------------------------- the sampler vs exact enumeration
@@ -186,6 +197,8 @@ def test_quick_run_sane(check):
         "bon-regret-n": lambda x: bon_hard_regret(2, int(x), 4.0, 0.01, 0.1),
         "majority-regret-n-flat": lambda x: 7 / 15,
         "bom-regret-n-flat": lambda x: 0.6 * math.sqrt(10 * 0.04 / 4),
+        "bom-regret-coverage": lambda x: 0.6 * math.sqrt(x * 0.05**2 / 4),
+        "bom-regret-eps": lambda x: 0.6 * math.sqrt(20 * x**2 / 4),
     }[check.name]
     for row in res.table.itertuples():
         assert abs(row.aggregate - expected(row.x)) <= 4.5 * row.se, (row.x, row.aggregate)
