@@ -1,4 +1,4 @@
-"""Matrix-completion bandit checks: registry, instance and quick sweeps (full runs: issue 7 note)."""
+"""Matrix-completion bandit checks: registry, instance and quick sweeps (full runs: issue 7)."""
 
 import numpy as np
 import pytest
