@@ -320,3 +320,27 @@ def test_step_interface_rejects_bad_steps():
         agent.update(0, 0, a, 0.1, 5)
     with pytest.raises(ValueError, match="expected step"):
         agent.update(1, 0, a, 0.1, 1)
+
+
+def test_budget_grid_covers_rounded_returns_and_matches_dp_off_grid():
+    """Rewards off the grid are rounded up; n_b = max(1/eta, sum_h max level) + 1."""
+    rng = np.random.default_rng(8)
+    H, S, A, eta = 3, 3, 2, 0.25
+    counts = rng.integers(1, 20, size=(H, S, A, S))
+    P = counts / counts.sum(-1, keepdims=True)
+    values = np.array([0.0, 0.1, 0.26])  # 0.1 -> 0.25 and 0.26 -> 0.5 on the grid
+    probs = rng.dirichlet(np.ones(3), size=(H, S, A))
+    mdp = TabularMDP(P, values, reward_probs=probs)
+    agent = CVaRUCBVI(0.3, eta=eta).reset(mdp)
+    nb = agent.values_.shape[-1]
+    assert nb == max(4, H * 2) + 1  # three steps that can each pay 0.5 after rounding
+    q = mdp._rounded_law(eta)
+    plan = mdp.cvar_optimal(0.3, eta)
+    V = np.empty((H + 1, S, nb))
+    pi = np.empty((H, S, nb), dtype=np.int64)
+    _, idx = _plan_nb(counts, counts.sum(-1), q, eta, 0.3, _NONE, 1.0, 0, V, pi)
+    m = min(nb, plan.budgets.size)
+    np.testing.assert_allclose(V[:, :, :m], plan.values[:, :, :m], atol=1e-12)
+    assert idx == pytest.approx(plan.value, abs=1e-12)
+    random_mdp = TabularMDP.random(2, 2, 4, eta=0.05, random_state=0)
+    assert CVaRUCBVI(0.3, eta=0.05).reset(random_mdp).values_.shape[-1] == 21
