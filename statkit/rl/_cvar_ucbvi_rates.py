@@ -133,7 +133,7 @@ CVAR_UCBVI_K = RateCheck(
     n_reps=24,
     quick_reps=3,
     aggregate="mean",
-    claim="regret = O~(sqrt(S A K / tau)): slope 1/2 in K (log factors push it up)",
+    claim="regret = O~(sqrt(S A K / tau)): slope 1/2 in K (lower-order terms bend it at small K)",
     reference=_REFERENCE,
     description=(
         "minimax_mdp: H = 3, S = 4 contexts, A = 2, tau = 1/4, eta = 1/4, gap = min(tau, "
