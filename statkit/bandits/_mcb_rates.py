@@ -86,16 +86,8 @@ def _bandit(gamma, T0, rng):
     )  # fmt: skip
 
 
-def _final_regret(T, gamma, rng):
-    return float(_bandit(gamma, "auto", rng).run(paper_instance(), T).regret[-1])
-
-
-def _regret13(T, rng):
-    return _final_regret(int(T), 1 / 3, rng)
-
-
-def _regret14(T, rng):
-    return _final_regret(int(T), 1 / 4, rng)
+def _final_regret(T, rng, gamma):
+    return float(_bandit(gamma, "auto", rng).run(paper_instance(), int(T)).regret[-1])
 
 
 def _error13(T, rng):
@@ -187,39 +179,52 @@ def coverage_study(gammas=(1 / 3, 1 / 4), T=60_000, T0=20_000, n_reps=500, rando
     return pd.DataFrame(out)
 
 
-MCB_REGRET_GAMMA13 = RateCheck(
-    "mcb-regret-gamma13",
-    _regret13,
-    grid=[10_000, 20_000, 30_000, 40_000, 50_000, 60_000],
-    quick_grid=[10_000, 20_000, 30_000, 40_000],
-    predicted_exponent=2 / 3,
-    model="offset-power",
-    quantity="regret of the matrix-completion bandit after T rounds",
-    variable="T",
-    n_reps=40,
-    quick_reps=3,
-    aggregate="mean",
-    claim="R_T = O~(T^(1-gamma)), gamma = 1/3: R_T = a + b T^theta with theta = 2/3",
-    reference=_REFERENCE,
-    description=_INSTANCE + " gamma = 1/3, T0 = ceil(13.5 T^(2/3)).",
-)
+def _regret_check(label, gamma, exponent_text, grid, quick_grid, note=""):
+    return RateCheck(
+        f"mcb-regret-gamma{label}",
+        functools.partial(_final_regret, gamma=gamma),
+        grid=grid,
+        quick_grid=quick_grid,
+        predicted_exponent=1 - gamma,
+        model="offset-power",
+        quantity="regret of the matrix-completion bandit after T rounds",
+        variable="T",
+        n_reps=40,
+        quick_reps=3,
+        aggregate="mean",
+        claim=(
+            f"R_T = O~(T^(1-gamma)), gamma = 1/{label[1]}: R_T = a + b T^theta with "
+            f"theta = {exponent_text}"
+        ),
+        reference=_REFERENCE,
+        description=f"{_INSTANCE} gamma = 1/{label[1]}, T0 = ceil(13.5 T^({exponent_text})){note}.",
+    )
 
-MCB_REGRET_GAMMA14 = RateCheck(
-    "mcb-regret-gamma14",
-    _regret14,
-    grid=[35_000, 40_000, 45_000, 50_000, 55_000, 60_000],
-    quick_grid=[35_000, 45_000, 50_000, 60_000],
-    predicted_exponent=3 / 4,
-    model="offset-power",
-    quantity="regret of the matrix-completion bandit after T rounds",
-    variable="T",
-    n_reps=40,
-    quick_reps=3,
-    aggregate="mean",
-    claim="R_T = O~(T^(1-gamma)), gamma = 1/4: R_T = a + b T^theta with theta = 3/4",
-    reference=_REFERENCE,
-    description=_INSTANCE + " gamma = 1/4, T0 = ceil(13.5 T^(3/4)) (< T needs T > 33,200).",
-)
+
+def _coverage_check(label, gamma):
+    return LevelCheck(
+        f"mcb-coverage-gamma{label}",
+        functools.partial(_coverage, gamma=gamma),
+        grid=[60_000],
+        target=0.95,
+        quantity="coverage of the nominal 95% CIs (exact variance), four functionals",
+        variable="T",
+        n_reps=500,
+        quick_reps=4,
+        claim="asymptotic normality: nominal 95% CIs cover with probability 0.95 (T0 = T/3)",
+        reference=_REFERENCE,
+        description=f"{_INSTANCE} gamma = 1/{label[1]}, T0 = T/3.",
+    )
+
+
+MCB_REGRET_GAMMA13 = _regret_check(
+    "13", 1 / 3, "2/3", [10_000, 20_000, 30_000, 40_000, 50_000, 60_000],
+    [10_000, 20_000, 30_000, 40_000],
+)  # fmt: skip
+MCB_REGRET_GAMMA14 = _regret_check(
+    "14", 1 / 4, "3/4", [35_000, 40_000, 45_000, 50_000, 55_000, 60_000],
+    [35_000, 45_000, 50_000, 60_000], note=" (< T needs T > 33,200)",
+)  # fmt: skip
 
 MCB_ERROR_GAMMA13 = RateCheck(
     "mcb-error-gamma13",
@@ -237,30 +242,5 @@ MCB_ERROR_GAMMA13 = RateCheck(
     description=_INSTANCE + " gamma = 1/3, T0 = T/3.",
 )
 
-MCB_COVERAGE_GAMMA13 = LevelCheck(
-    "mcb-coverage-gamma13",
-    functools.partial(_coverage, gamma=1 / 3),
-    grid=[60_000],
-    target=0.95,
-    quantity="coverage of the nominal 95% CIs (exact variance), four functionals",
-    variable="T",
-    n_reps=500,
-    quick_reps=4,
-    claim="asymptotic normality: nominal 95% CIs cover with probability 0.95 (T0 = T/3)",
-    reference=_REFERENCE,
-    description=_INSTANCE + " gamma = 1/3, T0 = T/3.",
-)
-
-MCB_COVERAGE_GAMMA14 = LevelCheck(
-    "mcb-coverage-gamma14",
-    functools.partial(_coverage, gamma=1 / 4),
-    grid=[60_000],
-    target=0.95,
-    quantity="coverage of the nominal 95% CIs (exact variance), four functionals",
-    variable="T",
-    n_reps=500,
-    quick_reps=4,
-    claim="asymptotic normality: nominal 95% CIs cover with probability 0.95 (T0 = T/3)",
-    reference=_REFERENCE,
-    description=_INSTANCE + " gamma = 1/4, T0 = T/3.",
-)
+MCB_COVERAGE_GAMMA13 = _coverage_check("13", 1 / 3)
+MCB_COVERAGE_GAMMA14 = _coverage_check("14", 1 / 4)
