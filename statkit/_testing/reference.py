@@ -11,6 +11,7 @@ import statistics
 import numpy as np
 
 __all__ = [
+    "decayed_linear_attention",
     "mmd_gram",
     "mmd_kernel",
     "mmd_median_bandwidth",
@@ -126,3 +127,27 @@ def mmd_permutation_test(
         if stat(Z[perm[:m]], Z[perm[m:]], kernel, bandwidth, nu) >= observed:
             count += 1
     return observed, (1 + count) / (1 + n_permutations)
+
+
+# --- Decayed linear attention (Qin et al. 2024, arXiv:2401.04658) ------------------------
+
+
+def decayed_linear_attention(q, k, v, decay):
+    """o_t = sum_{s <= t} exp(-lambda (t - s)) (q_t . k_s) v_s, term by term in float64.
+
+    ``q``, ``k``: (..., n, d); ``v``: (..., n, e); ``decay``: a scalar or one rate per
+    head (the third-last axis). One explicit sum per (batch, head, t); no masks, no
+    blocks, no recurrence.
+    """
+    q, k, v = (np.asarray(a, dtype=np.float64) for a in (q, k, v))
+    n, e = q.shape[-2], v.shape[-1]
+    lead = q.shape[:-2]
+    decay = np.broadcast_to(np.asarray(decay, dtype=np.float64), lead)  # heads: last of lead
+    out = np.zeros((*lead, n, e))
+    for idx in np.ndindex(*lead):
+        lam = float(decay[idx])
+        for t in range(n):
+            for s in range(t + 1):
+                w = math.exp(-lam * (t - s)) * float(np.dot(q[(*idx, t)], k[(*idx, s)]))
+                out[(*idx, t)] += w * v[(*idx, s)]
+    return out

@@ -13,6 +13,14 @@ Best-of-Majority (Di, Ji, Li, Zhao, Gu, arXiv:2510.03199):
   score the three strategies on a table of real generations
   ``(prompt, response, answer, reward, correct)``.
 
+Decayed linear ("lightning") attention (Qin et al., arXiv:2401.04658; MiniMax-01,
+arXiv:2501.08313):
+
+- :func:`decayed_linear_attention` -- :math:`o_t = \sum_{s \le t} e^{-\lambda(t-s)}
+  (q_t \cdot k_s) v_s` per head, by the chunked (tiled) algorithm, the recurrent form or
+  the naive masked product; numpy or torch (any device);
+- :func:`decay_slopes` -- the per-head decay rates (ALiBi slopes).
+
 The rate checks (``bom-regret-k``, ``bom-regret-coverage``, ``bom-regret-eps``,
 ``bon-regret-n``, ``majority-regret-n-flat``, ``bom-regret-n-flat``) are registered with
 :mod:`statkit.simulation`.
@@ -33,6 +41,7 @@ from ._generations import (
     load_generations,
     make_generations,
 )
+from ._lightning import decay_slopes, decayed_linear_attention
 from ._pass_at_k import (
     PassAtKSimulator,
     RegretEstimate,
@@ -52,6 +61,8 @@ __all__ = [
     "best_of_majority",
     "best_of_n",
     "bon_hard_instance",
+    "decay_slopes",
+    "decayed_linear_attention",
     "evaluate_generations",
     "load_generations",
     "majority_vote",

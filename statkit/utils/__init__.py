@@ -2,6 +2,7 @@
 
 from statkit._backend import to_numpy
 
+from ._fwht import fwht
 from ._privacy import PrivacyWarning, check_privacy_params
 from ._validation import check_positive, check_random_state, check_samples, check_seed_sequence
 
@@ -12,5 +13,6 @@ __all__ = [
     "check_random_state",
     "check_samples",
     "check_seed_sequence",
+    "fwht",
     "to_numpy",
 ]
