@@ -20,12 +20,16 @@ _SUBPACKAGES = (
     "utils",
 )
 
-__all__ = ["__version__", *_SUBPACKAGES]
+__all__ = ["__version__", "cite", *_SUBPACKAGES]
 
 
 def __getattr__(name):
     if name in _SUBPACKAGES:
         return importlib.import_module(f"statkit.{name}")
+    if name == "cite":  # statkit.cite(obj): BibTeX of the papers behind obj (light import)
+        from statkit._citations import cite
+
+        return cite
     raise AttributeError(f"module 'statkit' has no attribute {name!r}")
 
 
