@@ -132,7 +132,7 @@ def _prepare(parents, probs, n_nodes):
             probs = probs.astype(np.float64)
     elif not probs.is_floating_point():
         probs = probs.to(xp.float64)
-    par2, nn, real, batched = _validate_tree(parents, probs, n_nodes)
+    par2, _nn, real, batched = _validate_tree(parents, probs, n_nodes)
     _validate_probs(probs, par2, real, batched)
     return xp, probs, par2, real, batched
 
@@ -150,7 +150,7 @@ def _path_products_and_sums(xp, probs, par2, real):
     over trees, and keeps torch autograd intact (no in-place writes). The root has weight
     1 and is its own ancestor; padding nodes hang off the root with probability 0.
     """
-    n_batch, width = par2.shape
+    _n_batch, width = par2.shape
     ar = np.arange(width)[None, :]
     root = np.argmax(real & (par2 == -1), axis=1)
     is_root = ar == root[:, None]
@@ -400,7 +400,7 @@ def simulate_tree_verification(parents, probs, n_sims, random_state=None):
     if isinstance(n_sims, bool) or not isinstance(n_sims, (int, np.integer)) or n_sims < 1:
         raise ValueError(f"n_sims must be an integer >= 1, got {n_sims!r}")
     p = np.asarray(to_numpy(probs), dtype=np.float64)
-    _, probs_np, par2, real, batched = _prepare(parents, p, None)
+    _, probs_np, par2, _real, batched = _prepare(parents, p, None)
     if batched:
         raise ValueError("simulate_tree_verification takes one tree: parents must be 1-d")
     rng = check_random_state(random_state)
