@@ -48,6 +48,10 @@ from statkit._backend import get_namespace, is_torch_tensor, to_numpy
 __all__ = ["decay_slopes", "decayed_linear_attention"]
 
 _METHODS = ("chunked", "recurrent", "naive")
+# Element budget for the chunked method's temporaries (score blocks, per-block states):
+# 2^24 (128 MiB in float64) on the CPU, 2^28 (1 GiB in float32) on an accelerator.
+_MAX_ELEMENTS_CPU = 1 << 24
+_MAX_ELEMENTS_DEVICE = 1 << 28
 
 
 def decay_slopes(n_heads, *, layer=None, n_layers=None):
@@ -291,27 +295,41 @@ def _chunked(xp, q, k, v, lam, B):
     alpha = alpha[..., None, :, None]
     beta = beta[..., None, :, None]
 
-    intra = ((Q @ xp.swapaxes(K, -1, -2)) * D) @ V  # (..., nb, B, e)
-    local = xp.swapaxes(K * beta, -1, -2) @ V  # (..., nb, d, e): block i's own state
+    # Blocks are processed in groups of G, each group in a few batched matrix products; G
+    # bounds the temporaries (the B x B score blocks dominate) to about _MAX_ELEMENTS.
+    lead_size = int(np.prod(lead, dtype=np.int64))
+    per_block = max(1, lead_size * (B * B + 2 * B * e + d * e))
+    on_gpu = xp is not np and q.device.type != "cpu"
+    budget = _MAX_ELEMENTS_DEVICE if on_gpu else _MAX_ELEMENTS_CPU
+    G = max(1, min(nb, budget // per_block))
 
-    # States before each block: a sequential scan over nb blocks of d x e matrices (cheap
-    # next to the block products; every block's product above runs in one batched call).
+    S = xp.zeros((*lead, d, e), dtype=q.dtype) if xp is np else q.new_zeros((*lead, d, e))
     if xp is np:
-        states = np.empty((*lead, nb, d, e), dtype=q.dtype)
-        S = np.zeros((*lead, d, e), dtype=q.dtype)
-        for i in range(nb):
-            states[..., i, :, :] = S
-            S = block_decay * S + local[..., i, :, :]
+        out = np.empty((*lead, nb, B, e), dtype=q.dtype)
     else:
-        S = xp.zeros((*lead, d, e), dtype=q.dtype, device=q.device)
-        out = []
-        for i in range(nb):
-            out.append(S)
+        pieces = []
+    for g0 in range(0, nb, G):
+        g1 = min(nb, g0 + G)
+        Qg, Kg, Vg = Q[..., g0:g1, :, :], K[..., g0:g1, :, :], V[..., g0:g1, :, :]
+        scores = Qg @ xp.swapaxes(Kg, -1, -2)
+        scores *= D  # in place: matmul's backward needs Qg, Kg, not its output
+        intra = scores @ Vg  # (..., G, B, e)
+        local = xp.swapaxes(Kg * beta, -1, -2) @ Vg  # (..., G, d, e): each block's own state
+        # The state before each block of the group: a short sequential scan over d x e
+        # matrices (cheap next to the block products above).
+        states = []
+        for i in range(g1 - g0):
+            states.append(S)
             S = block_decay * S + local[..., i, :, :]
-        states = xp.stack(out, dim=-3)
-    inter = (Q * alpha) @ states  # (..., nb, B, e)
-    out = (intra + inter).reshape((*lead, nb * B, e))
-    return out[..., :n, :]
+        states = np.stack(states, axis=-3) if xp is np else xp.stack(states, dim=-3)
+        res = intra + (Qg * alpha) @ states  # (..., G, B, e)
+        if xp is np:
+            out[..., g0:g1, :, :] = res
+        else:
+            pieces.append(res)
+    if xp is not np:
+        out = xp.cat(pieces, dim=-3)
+    return out.reshape((*lead, nb * B, e))[..., :n, :]
 
 
 def decayed_linear_attention(q, k, v, decay, block_size=256, method="chunked"):

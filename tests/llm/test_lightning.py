@@ -95,6 +95,20 @@ def test_chunked_block_sizes_batch_axes(xp_case, B):
     _assert_close(xp_case, out, ref, ref_abs, q.shape[-1])
 
 
+@pytest.mark.parametrize("budget", [1, 3000, 10**6])
+def test_chunked_in_groups_of_blocks(xp_case, monkeypatch, budget):
+    # a small element budget splits the 9 blocks into groups (1 block, a few, all at once);
+    # the state must carry across group boundaries
+    from statkit.llm import _lightning
+
+    monkeypatch.setattr(_lightning, "_MAX_ELEMENTS_CPU", budget)
+    monkeypatch.setattr(_lightning, "_MAX_ELEMENTS_DEVICE", budget)
+    q, k, v, decay, ref, ref_abs = _problem((2, 3, 26, 8), 8, "slopes", xp_case.dtype)
+    args = [xp_case.asarray(a) for a in (q, k, v)]
+    out = decayed_linear_attention(*args, decay, block_size=3)
+    _assert_close(xp_case, out, ref, ref_abs, q.shape[-1])
+
+
 @pytest.mark.parametrize("method", METHODS)
 def test_distinct_head_decays(xp_case, method):
     # one head without decay, one barely, one strongly, one cut to the diagonal
