@@ -645,7 +645,17 @@ CHECKS = {
 }
 
 #: Subpackages whose public names may be cited (searched for bare names).
-_SUBPACKAGES = ("mmd", "tensor", "privacy", "bandits", "rl", "llm", "datasets", "simulation", "utils")
+_SUBPACKAGES = (
+    "mmd",
+    "tensor",
+    "privacy",
+    "bandits",
+    "rl",
+    "llm",
+    "datasets",
+    "simulation",
+    "utils",
+)
 _FORMATS = ("bibtex", "keys")
 _ARXIV_RE = re.compile(r"eprint\s*=\s*\{([^}]*)\}")
 

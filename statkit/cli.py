@@ -6,6 +6,8 @@
     statkit rates list
     statkit rates run NAME [--quick] [--reps R] [--jobs J] [--scheduler ADDR]
                            [--out DIR] [--seed S] [--no-progress]
+    statkit rates rerun FILE [--jobs J] [--no-progress]
+    statkit cite [NAME ...] [--keys]
 
 Heavy modules (numpy, pandas, statsmodels, matplotlib, the check modules) are imported
 inside the commands only, so that ``statkit --version`` and ``statkit --help`` are fast.
@@ -30,7 +32,9 @@ exit status:
      check, seed or grid
 
 With --out DIR the run writes DIR/NAME.csv (one line per replication, appended as they
-finish), DIR/NAME.png (the plot) and DIR/NAME.txt (the summary). Rerunning with the same
+finish), DIR/NAME.png (the plot), DIR/NAME.txt (the summary) and DIR/NAME.provenance.json
+(versions, git commit, seed, grid, wall time and the fitted numbers; `statkit rates rerun
+DIR/NAME.csv` regenerates the result from it and compares). Rerunning with the same
 --out reuses the replications already in DIR/NAME.csv (matched by seed, grid index and
 grid value), so an interrupted run resumes and a full run reuses a quick run's work where
 their grids agree; a file written with another --seed or another grid is refused (exit 2),
@@ -119,7 +123,9 @@ def _build_parser():
         help="run on a Dask cluster, e.g. tcp://host:8786 (needs statkit[dask])",
     )
     run.add_argument(
-        "--out", metavar="DIR", help="write NAME.csv, NAME.png and NAME.txt to DIR (resumable)"
+        "--out",
+        metavar="DIR",
+        help="write NAME.csv, NAME.png, NAME.txt and NAME.provenance.json to DIR (resumable)",
     )
     run.add_argument(
         "--seed",
@@ -129,7 +135,53 @@ def _build_parser():
         help="root random seed (default: 0)",
     )
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    rerun = rates_commands.add_parser(
+        "rerun",
+        help="rerun a saved result from its provenance and compare the numbers",
+        description=(
+            "Rerun the check recorded in FILE (NAME.csv written by `rates run --out`, or its "
+            "NAME.provenance.json) with the recorded seed, grid and replicates, and compare "
+            "every replication value and the fitted numbers with the saved ones."
+        ),
+        epilog=_RERUN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    rerun.add_argument("file", metavar="FILE", help="NAME.csv or NAME.provenance.json")
+    rerun.add_argument(
+        "--jobs",
+        type=_jobs,
+        default=1,
+        metavar="J",
+        help="local worker processes, -1 for all cores (default: 1; the numbers do not depend "
+        "on it)",
+    )
+    rerun.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    cite = commands.add_parser(
+        "cite",
+        help="print the BibTeX of the papers behind estimators, functions or checks",
+        description=(
+            "Print the BibTeX entries of the papers that the named objects implement, "
+            "followed by statkit's own entry. With no NAME, statkit's entry only."
+        ),
+    )
+    cite.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help="a check name (see `statkit rates list`) or a public name such as "
+        "statkit.bandits.MatrixCompletionBandit, bandits.MatrixCompletionBandit or "
+        "MatrixCompletionBandit",
+    )
+    cite.add_argument("--keys", action="store_true", help="print the citation keys only")
     return parser, rates
+
+
+_RERUN_EPILOG = """\
+exit status:
+  0  every replication value and the fitted numbers equal the saved ones exactly
+  1  some value differs (the report gives how many and the largest absolute difference)
+  2  usage error: no such file, no provenance next to the CSV, unknown check
+"""
 
 
 def _error(message):
@@ -216,9 +268,34 @@ def _rates_run(args):
         (out_dir / f"{check.name}.txt").write_text(summary + "\n", encoding="utf-8")
         print(
             f"\nwrote {csv_path}, {out_dir / (check.name + '.png')}, "
-            f"{out_dir / (check.name + '.txt')}"
+            f"{out_dir / (check.name + '.txt')}, {out_dir / (check.name + '.provenance.json')}"
         )
     return EXIT_PASS if result.passed else EXIT_FAIL
+
+
+def _rates_rerun(args):
+    from statkit.simulation._provenance import rerun
+
+    try:
+        report = rerun(args.file, n_jobs=args.jobs, progress=False if args.no_progress else None)
+    except KeyboardInterrupt:
+        print("statkit: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (KeyError, ValueError, TypeError, ImportError, OSError) as exc:
+        return _error(_one_line(exc))
+    print(report)
+    return EXIT_PASS if report.matched else EXIT_FAIL
+
+
+def _cite(args):
+    from statkit._citations import cite
+
+    try:
+        text = cite(*args.names, format="keys" if args.keys else "bibtex")
+    except ValueError as exc:
+        return _error(_one_line(exc))
+    print("\n".join(text) if args.keys else text, end="" if not args.keys else "\n")
+    return EXIT_PASS
 
 
 def main(argv=None):
@@ -243,11 +320,15 @@ def main(argv=None):
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    if args.command == "cite":
+        return _cite(args)
     if args.rates_command is None:
         rates.print_help(sys.stderr)
         return EXIT_USAGE
     if args.rates_command == "list":
         return _rates_list()
+    if args.rates_command == "rerun":
+        return _rates_rerun(args)
     return _rates_run(args)
 
 

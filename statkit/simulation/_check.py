@@ -206,13 +206,18 @@ class _BaseCheck:
             random_state, grid_index, x, rep, value``). If it exists, its rows are reused
             and only the missing replications run; a file of another check, another
             ``random_state`` or another grid raises :class:`ValueError`. A half-written
-            last line (interrupted run) is dropped.
+            last line (interrupted run) is dropped. The result's provenance is written
+            beside it as JSON (``NAME.csv`` -> ``NAME.provenance.json``; see
+            ``result.provenance``), rewritten by every run that uses the file.
         progress : bool, optional
             Show a tqdm progress bar; ``None`` shows it only on a terminal.
 
         Returns
         -------
         RateCheckResult or LevelCheckResult
+            With ``provenance``: statkit version and git commit, seed and seeding
+            scheme, library versions, backend, grid, replicates, wall time and the
+            fitted numbers (``statkit rates rerun`` regenerates a result from it).
 
         Raises
         ------
@@ -233,6 +238,9 @@ class _BaseCheck:
         if progress is not None and not isinstance(progress, (bool, np.bool_)):
             raise TypeError(f"progress must be None, True or False, got {progress!r}")
 
+        from ._provenance import utc_now
+
+        started_at = utc_now()
         start = time.perf_counter()
         values = {}
         resume = None
@@ -280,7 +288,7 @@ class _BaseCheck:
             },
             columns=list(RESUME_COLUMNS),
         )
-        return self._result_class()(
+        result = self._result_class()(
             self,
             data,
             grid=grid,
@@ -290,6 +298,14 @@ class _BaseCheck:
             quick=quick,
             n_reused=n_reused,
         )
+        from ._provenance import build_provenance, provenance_path, write_provenance
+
+        result._provenance = build_provenance(
+            result, n_jobs=n_jobs, scheduler=scheduler, started_at=started_at
+        )
+        if out is not None:
+            write_provenance(provenance_path(out), result._provenance, data_file=resume.path.name)
+        return result
 
     def _params_repr(self):
         return f"name={self.name!r}, grid={list(self.grid)}"

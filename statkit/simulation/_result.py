@@ -120,6 +120,77 @@ class _BaseResult:
         self.quick = quick
         self.n_reused = n_reused
         self.ci_level = check.ci_level
+        self._provenance = None  # set by run(); built on first access otherwise
+
+    @property
+    def provenance(self):
+        """How the numbers were made (a dict; see :func:`build_provenance`).
+
+        ``statkit_version``, ``git_commit`` and ``git_dirty`` (None outside a git
+        checkout), ``random_state`` and ``seed_scheme``, ``versions`` (python, numpy,
+        scipy, numba, torch, pandas, statsmodels, joblib; None if not installed),
+        ``backend``, ``device``, ``executor``, ``n_jobs``, ``scheduler``, ``grid``,
+        ``quick``, ``n_reps``, ``ci_level``, ``platform``, ``started_at`` (UTC),
+        ``wall_time`` (s), ``n_reused`` and ``result`` (verdict, slope, CI and the
+        per-grid-point table). A result made by ``run`` records it at run time.
+        """
+        import copy
+
+        from ._provenance import build_provenance
+
+        if self._provenance is None:
+            self._provenance = build_provenance(self)
+        return copy.deepcopy(self._provenance)
+
+    def to_latex(self, caption=None, label=None, digits=3):
+        """The result as a LaTeX table (booktabs), for a paper.
+
+        A rate check gives one row: check, slope, confidence interval, predicted
+        exponent and verdict; a level check one row per grid point: value, mean,
+        interval, target and whether the interval contains it. Needs
+        ``\\usepackage{booktabs}``. Names are escaped (``_``, ``&``, ``%`` ...).
+
+        Parameters
+        ----------
+        caption, label : str, optional
+            ``\\caption`` text (escaped) and ``\\label`` key (not escaped).
+        digits : int, default 3
+            Decimal places of the numbers.
+
+        Returns
+        -------
+        str
+        """
+        from ._export import to_latex
+
+        return to_latex(self, caption=caption, label=label, digits=digits)
+
+    def savefig(self, path, width="column", height=None, font_size=8, dpi=300):
+        """Save :meth:`plot` as a figure sized for a paper: PDF or PNG by suffix.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Ends in ``.pdf`` or ``.png``.
+        width : {"column", "page"} or float, default "column"
+            ``"column"``: 3.5 in (one column of a two-column paper); ``"page"``: 7 in
+            (the full text width); a number: inches.
+        height : float, optional
+            Inches; default ``0.75 * width``.
+        font_size : float, default 8
+            Points, for tick labels, axis labels and the title (the legend one point
+            smaller); 8 pt on a 3.5 in figure matches a 9-10 pt text font after
+            inclusion at 100 %.
+        dpi : int, default 300
+            Resolution of a PNG (a PDF is vector).
+
+        Returns
+        -------
+        pathlib.Path
+        """
+        from ._export import savefig
+
+        return savefig(self, path, width=width, height=height, font_size=font_size, dpi=dpi)
 
     @property
     def verdict(self):
