@@ -56,9 +56,10 @@ def fwht(x, axis=-1, *, normalize=True):
 
     References
     ----------
-    Z. Su et al. RotateKV: accurate and robust 2-bit KV cache quantization for LLMs via
-    outlier-aware adaptive rotations. arXiv:2501.16383, 2025 (the grouped-head Hadamard
-    rotation this transform implements).
+    Z. Su, Z. Chen, W. Shen, H. Wei, L. Li, H. Yu, K. Yuan. RotateKV: accurate and robust
+    2-bit KV cache quantization for LLMs via outlier-aware adaptive rotations. IJCAI 2025;
+    arXiv:2501.16383 (where the orthonormal FWHT rotates keys and values before
+    quantisation).
 
     Examples
     --------
