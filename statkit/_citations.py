@@ -21,7 +21,6 @@ give (pages, DOIs) are left out rather than guessed.
 import difflib
 import importlib
 import inspect
-import re
 
 __all__ = ["BIBTEX", "CHECKS", "OBJECTS", "STATKIT_KEY", "STATKIT_ONLY", "cite"]
 
@@ -384,11 +383,11 @@ BIBTEX = {
   year = {2000}
 }""",
     # ------------------------------------------------------------------------ llm
-    "DiJiLiZhaoGu2025": """@inproceedings{DiJiLiZhaoGu2025,
+    "DiJiLiZhaoGu2025": """@misc{DiJiLiZhaoGu2025,
   author = {Di, Q. and Ji, K. and Li, X. and Zhao, H. and Gu, Q.},
   title = {Best-of-Majority: minimax-optimal strategy for {Pass@k} inference scaling},
-  booktitle = {International Conference on Learning Representations (ICLR 2026)},
-  year = {2026},
+  note = {ICLR 2026},
+  year = {2025},
   eprint = {2510.03199},
   archivePrefix = {arXiv}
 }""",
@@ -397,6 +396,67 @@ BIBTEX = {
   title = {Evaluating large language models trained on code},
   year = {2021},
   eprint = {2107.03374},
+  archivePrefix = {arXiv}
+}""",
+    "MiniMax01_2025": """@misc{MiniMax01_2025,
+  author = {{MiniMax} and others},
+  title = {{MiniMax-01}: scaling foundation models with lightning attention},
+  year = {2025},
+  eprint = {2501.08313},
+  archivePrefix = {arXiv}
+}""",
+    "MiniMaxM1_2025": """@misc{MiniMaxM1_2025,
+  author = {{MiniMax} and others},
+  title = {{MiniMax-M1}: scaling test-time compute efficiently with lightning attention},
+  year = {2025},
+  eprint = {2506.13585},
+  archivePrefix = {arXiv}
+}""",
+    "QinSunLiShenSunZhong2024": """@misc{QinSunLiShenSunZhong2024,
+  author = {Qin, Z. and Sun, W. and Li, D. and Shen, X. and Sun, W. and Zhong, Y.},
+  title = {Lightning {Attention-2}: a free lunch for handling unlimited sequence lengths in
+           large language models},
+  year = {2024},
+  eprint = {2401.04658},
+  archivePrefix = {arXiv}
+}""",
+    "PressSmithLewis2021": """@misc{PressSmithLewis2021,
+  author = {Press, O. and Smith, N. A. and Lewis, M.},
+  title = {Train short, test long: attention with linear biases enables input length
+           extrapolation},
+  year = {2021},
+  eprint = {2108.12409},
+  archivePrefix = {arXiv}
+}""",
+    "HuLiLuZhou2025": """@misc{HuLiLuZhou2025,
+  author = {Hu, S. and Li, J. and Lu, Z. and Zhou, P.},
+  title = {Bridging draft policy misalignment: group tree optimization for speculative
+           decoding},
+  year = {2025},
+  eprint = {2509.22134},
+  archivePrefix = {arXiv}
+}""",
+    "LiWeiZhangZhang2024": """@misc{LiWeiZhangZhang2024,
+  author = {Li, Y. and Wei, F. and Zhang, C. and Zhang, H.},
+  title = {{EAGLE-2}: faster inference of language models with dynamic draft trees},
+  year = {2024},
+  eprint = {2406.16858},
+  archivePrefix = {arXiv}
+}""",
+    "Ionides2008": """@article{Ionides2008,
+  author = {Ionides, E. L.},
+  title = {Truncated importance sampling},
+  journal = {Journal of Computational and Graphical Statistics},
+  volume = {17},
+  number = {2},
+  pages = {295--311},
+  year = {2008}
+}""",
+    "SchulmanEtAl2017": """@misc{SchulmanEtAl2017,
+  author = {Schulman, J. and Wolski, F. and Dhariwal, P. and Radford, A. and Klimov, O.},
+  title = {Proximal policy optimization algorithms},
+  year = {2017},
+  eprint = {1707.06347},
   archivePrefix = {arXiv}
 }""",
     # ----------------------------------------------------------------- simulation
@@ -427,6 +487,7 @@ _FLOST = ("Li2025",)
 _QIN = ("Qin2024",)
 _TT = ("Oseledets2011",)
 _FEDPCA = ("LiCaiXiaZhang2024",)
+_GTO = ("HuLiLuZhou2025",)
 _AUDIT = ("JagielskiUllmanOprea2020", "NasrSongThakurtaPapernotCarlini2021")
 
 #: Public qualified name -> keys of the paper(s) it implements (most specific first).
@@ -529,6 +590,19 @@ OBJECTS = {
     "statkit.llm.mv_hard_instance": _BOM,
     "statkit.llm.pass_at_k": ("Chen2021",),
     "statkit.llm.typical_instance": _BOM,
+    "statkit.llm.decay_slopes": ("PressSmithLewis2021", "MiniMax01_2025"),
+    "statkit.llm.decayed_linear_attention": ("QinSunLiShenSunZhong2024", "MiniMax01_2025"),
+    "statkit.llm.DraftTreeReward": _GTO,
+    "statkit.llm.draft_tree_path_lengths": _GTO,
+    "statkit.llm.draft_tree_reward": _GTO,
+    "statkit.llm.gto_clipped_surrogate": _GTO,
+    "statkit.llm.gto_group_advantages": _GTO,
+    "statkit.llm.simulate_tree_verification": ("HuLiLuZhou2025", "LiWeiZhangZhang2024"),
+    "statkit.llm.tree_expected_acceptance": ("HuLiLuZhou2025", "LiWeiZhangZhang2024"),
+    "statkit.llm.TruncatedISStudy": ("Ionides2008", "MiniMaxM1_2025"),
+    "statkit.llm.truncated_is_bias_variance": ("Ionides2008", "MiniMaxM1_2025"),
+    "statkit.llm.truncated_is_gradient": ("MiniMaxM1_2025", "SchulmanEtAl2017", "Ionides2008"),
+    "statkit.llm.truncated_is_surrogate": ("MiniMaxM1_2025", "SchulmanEtAl2017", "Ionides2008"),
     # statkit.datasets
     "statkit.datasets.FLoSTInstance": _FLOST,
     "statkit.datasets.SpikedClients": _FEDPCA,
@@ -596,6 +670,7 @@ STATKIT_ONLY = frozenset(
         "statkit.utils.check_random_state",
         "statkit.utils.check_samples",
         "statkit.utils.check_seed_sequence",
+        "statkit.utils.fwht",
         "statkit.utils.to_numpy",
     }
 )
@@ -657,7 +732,6 @@ _SUBPACKAGES = (
     "utils",
 )
 _FORMATS = ("bibtex", "keys")
-_ARXIV_RE = re.compile(r"eprint\s*=\s*\{([^}]*)\}")
 
 
 def _entry(key):
@@ -812,11 +886,3 @@ def cite(*objs, format="bibtex"):
     if format == "keys":
         return keys
     return "\n\n".join(_entry(k) for k in keys) + "\n"
-
-
-def arxiv_ids(keys):
-    """arXiv identifiers (``eprint`` fields) of the entries ``keys``."""
-    out = []
-    for key in keys:
-        out += _ARXIV_RE.findall(BIBTEX[key])
-    return out

@@ -48,7 +48,7 @@ def _grid_value(x):
     return f"${int(x)}$" if x.is_integer() else f"${x:g}$"
 
 
-def _table(colspec, header, rows, caption, label):
+def _table(colspec, header, rows, caption, label, footer=None):
     lines = [r"\begin{table}[ht]", r"\centering"]
     if caption is not None:
         lines.append(rf"\caption{{{latex_escape(caption)}}}")
@@ -60,6 +60,7 @@ def _table(colspec, header, rows, caption, label):
         " & ".join(header) + r" \\",
         r"\midrule",
         *(" & ".join(r) + r" \\" for r in rows),
+        *([r"\midrule", footer + r" \\"] if footer is not None else []),
         r"\bottomrule",
         r"\end{tabular}",
         r"\end{table}",
@@ -99,7 +100,7 @@ def to_latex(result, caption=None, label=None, digits=3):
         "Mean",
         f"CI ({100 * result.level_each:.4g}\\% each)",
         "Target",
-        "Verdict",
+        "In CI",
     ]
     rows = []
     for r in result.table.itertuples():
@@ -110,10 +111,17 @@ def to_latex(result, caption=None, label=None, digits=3):
                 _num(r.mean, digits),
                 _interval(r.lo, r.hi, digits),
                 _num(result.target, digits),
-                "PASS" if r.contains_target else "FAIL",
+                "yes" if r.contains_target else "no",
             ]
         )
-    return _table("lrrcrl", header, rows, caption, label)
+    footer = (
+        rf"\multicolumn{{6}}{{l}}{{Verdict: {result.verdict} (target inside every interval; "
+        rf"joint level {level}, Bonferroni)}}"
+        if result.passed
+        else rf"\multicolumn{{6}}{{l}}{{Verdict: {result.verdict} (target outside an interval; "
+        rf"joint level {level}, Bonferroni)}}"
+    )
+    return _table("lrrcrl", header, rows, caption, label, footer=footer)
 
 
 def _width_inches(width):
