@@ -25,6 +25,8 @@ import functools
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from statkit._testing import reference
 from statkit.llm import decay_slopes, decayed_linear_attention
@@ -200,6 +202,31 @@ def test_torch_gradient_matches_finite_differences(method):
         lambda q, k, v: decayed_linear_attention(q, k, v, decay, block_size=4, method=method),
         (q, k, v),
     )
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    h=st.integers(1, 4),
+    n=st.integers(0, 30),
+    d=st.integers(1, 6),
+    e=st.integers(1, 5),
+    B=st.integers(1, 40),
+    method=st.sampled_from(METHODS),
+    data=st.data(),
+)
+def test_random_shapes_and_decays(h, n, d, e, B, method, data):
+    decay = data.draw(st.lists(st.floats(0.0, 8.0), min_size=h, max_size=h))
+    seed = data.draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    q, k = rng.standard_normal((2, 2, h, n, d))
+    v = rng.standard_normal((2, h, n, e))
+    out = decayed_linear_attention(q, k, v, decay, block_size=B, method=method)
+    ref = reference.decayed_linear_attention(q, k, v, decay)
+    ref_abs = reference.decayed_linear_attention(np.abs(q), np.abs(k), np.abs(v), decay)
+    # float64 forward-error bound, as for float32 above
+    bound = (n + d + 64) * np.finfo(np.float64).eps * ref_abs + 1e-300
+    assert out.shape == ref.shape
+    assert np.all(np.abs(out - ref) <= bound)
 
 
 # --- the slopes ---------------------------------------------------------------------------
