@@ -301,3 +301,16 @@ def test_cite_is_lazy_and_never_imports_torch():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
     assert "cite" in dir(statkit)
+
+
+def test_citation_cff_agrees_with_the_package():
+    root = Path(__file__).resolve().parents[1]
+    cff = (root / "CITATION.cff").read_text(encoding="utf-8")
+    fields = dict(re.findall(r"^([a-z-]+):\s*(.+?)\s*$", cff, re.M))
+    assert fields["cff-version"] == "1.2.0"
+    assert fields["version"] == statkit.__version__
+    pyproject = (root / "pyproject.toml").read_text(encoding="utf-8")
+    assert f'license = "{fields["license"]}"' in pyproject
+    assert '- name: "The statkit developers"' in cff
+    bib_title = parse_bibtex(statkit.cite())[-1][2]["title"].replace("{", "").replace("}", "")
+    assert fields["title"].strip('"') == bib_title
