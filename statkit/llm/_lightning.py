@@ -358,7 +358,11 @@ def decayed_linear_attention(q, k, v, decay, block_size=256, method="chunked"):
           \beta_c = e^{-\lambda(B-1-c)},
 
       read by :math:`(Q_i \odot \alpha) S_{(i)}` with :math:`\alpha_a = e^{-\lambda(a+1)}`.
-      Cost :math:`O(nB(d+e) + nde)` time and :math:`O(nB + (n/B)de)` memory per head.
+      Cost :math:`O(nB(d+e) + nde)` time per head. Blocks are processed in groups,
+      each group in a few batched matrix products, so that the temporaries (the
+      :math:`B \times B` score blocks) stay within about :math:`2^{24}` elements on the
+      CPU and :math:`2^{28}` on an accelerator; only the scan over block states is
+      sequential.
     - ``"recurrent"``: the decoding form :math:`S_t = e^{-\lambda} S_{t-1} + k_t v_t^\top`,
       :math:`o_t = S_t^\top q_t`; :math:`n` sequential steps.
     - ``"naive"``: the masked :math:`n \times n` product; :math:`O(n^2)` time and memory.
@@ -398,7 +402,8 @@ def decayed_linear_attention(q, k, v, decay, block_size=256, method="chunked"):
 
     Notes
     -----
-    The torch path is differentiable (autograd) and runs wherever the tensors live; the
+    The torch path is differentiable (autograd) in ``q``, ``k`` and ``v`` (not in
+    ``decay``, which is read as data) and runs wherever the tensors live; the
     numpy path uses the same batched matrix products (BLAS). NaN or infinite entries of
     ``q``, ``k``, ``v`` are not checked (that would force a device sync) and propagate.
 
