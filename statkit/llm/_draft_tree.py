@@ -238,7 +238,7 @@ def tree_expected_acceptance(parents, probs, n_nodes=None):
 
     References
     ----------
-    .. [1] S. Hu, J. Li, X. Lu, Y. Zhou. Group Tree Optimization for speculative decoding
+    .. [1] Hu, Li, Lu, Zhou. Group Tree Optimization for speculative decoding
        (GTO). arXiv:2509.22134, 2025.
     .. [2] Y. Li, F. Wei, C. Zhang, H. Zhang. EAGLE-2: faster inference of language models
        with dynamic draft trees. arXiv:2406.16858, 2024.
@@ -337,7 +337,7 @@ def draft_tree_reward(parents, probs, eta=1.0, n_nodes=None):
 
     References
     ----------
-    .. [1] S. Hu, J. Li, X. Lu, Y. Zhou. Group Tree Optimization for speculative decoding
+    .. [1] Hu, Li, Lu, Zhou. Group Tree Optimization for speculative decoding
        (GTO). arXiv:2509.22134, 2025.
 
     Examples
@@ -470,7 +470,7 @@ def gto_group_advantages(rewards, reference_rewards=None, delta=1e-6, ddof=0):
 
     References
     ----------
-    .. [1] S. Hu, J. Li, X. Lu, Y. Zhou. Group Tree Optimization for speculative decoding
+    .. [1] Hu, Li, Lu, Zhou. Group Tree Optimization for speculative decoding
        (GTO). arXiv:2509.22134, 2025.
     """
     xp = get_namespace(rewards, reference_rewards)
@@ -537,7 +537,7 @@ def gto_clipped_surrogate(seq_logp, ref_seq_logp, lengths, advantages, epsilon=0
 
     References
     ----------
-    .. [1] S. Hu, J. Li, X. Lu, Y. Zhou. Group Tree Optimization for speculative decoding
+    .. [1] Hu, Li, Lu, Zhou. Group Tree Optimization for speculative decoding
        (GTO). arXiv:2509.22134, 2025.
     """
     xp = get_namespace(seq_logp, ref_seq_logp, advantages)
