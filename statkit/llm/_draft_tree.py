@@ -71,33 +71,39 @@ def _validate_tree(parents, probs, n_nodes):
             raise ValueError(f"n_nodes must have shape ({n_batch},), got {nn.shape}")
         if np.any(nn < 1) or np.any(nn > width):
             raise ValueError(f"n_nodes must lie in [1, {width}], got {nn.tolist()}")
-    real = np.arange(width)[None, :] < nn[:, None]
-    for b in range(n_batch):
-        pb = par2[b, : nn[b]]
-        n = pb.size
-        where = f"tree {b}: " if batched else ""
-        roots = np.flatnonzero(pb == -1)
-        if roots.size != 1:
-            raise ValueError(
-                f"{where}parents must contain exactly one root (parent -1), found {roots.size}"
-            )
-        bad = (pb < -1) | (pb >= n)
-        if np.any(bad):
-            i = int(np.flatnonzero(bad)[0])
-            raise ValueError(
-                f"{where}parents[{i}] = {pb[i]} is out of range; a parent index must lie in "
-                f"[0, {n - 1}] (or be -1 for the root)"
-            )
-        if np.any(pb == np.arange(n)):
-            raise ValueError(f"{where}parents is not a tree: a node is its own parent")
-        # pointer jumping: after ceil(log2 n) + 1 doublings every node of a tree points at
-        # the root; a node that does not sits on (or below) a cycle.
-        anc = np.where(pb == -1, np.arange(n), pb)
-        root = roots[0]
-        for _ in range(max(1, math.ceil(math.log2(max(n, 2)))) + 1):
-            anc = anc[anc]
-        if np.any(anc != root):
-            raise ValueError(f"{where}parents is not a tree: it contains a cycle")
+    ar = np.arange(width)[None, :]
+    real = ar < nn[:, None]
+
+    def where(b):
+        return f"tree {b}: " if batched else ""
+
+    n_roots = (real & (par2 == -1)).sum(axis=1)
+    if np.any(n_roots != 1):
+        b = int(np.flatnonzero(n_roots != 1)[0])
+        raise ValueError(
+            f"{where(b)}parents must contain exactly one root (parent -1), found {n_roots[b]}"
+        )
+    bad = real & ((par2 < -1) | (par2 >= nn[:, None]))
+    if np.any(bad):
+        b, i = np.argwhere(bad)[0]
+        raise ValueError(
+            f"{where(b)}parents[{i}] = {par2[b, i]} is out of range; a parent index must lie "
+            f"in [0, {nn[b] - 1}] (or be -1 for the root)"
+        )
+    if np.any(real & (par2 == ar)):
+        b = int(np.argwhere(real & (par2 == ar))[0, 0])
+        raise ValueError(f"{where(b)}parents is not a tree: a node is its own parent")
+    # pointer jumping: after ceil(log2 n) + 1 doublings every node of a tree points at the
+    # root; a node that does not sits on (or below) a cycle. Root and padding point at
+    # themselves (real nodes never point at padding: checked above).
+    anc = np.where(real & (par2 >= 0), par2, ar)
+    for _ in range(max(1, math.ceil(math.log2(max(width, 2)))) + 1):
+        anc = np.take_along_axis(anc, anc, axis=1)
+    root = np.argmax(real & (par2 == -1), axis=1)
+    cyc = real & (anc != root[:, None])
+    if np.any(cyc):
+        b = int(np.argwhere(cyc)[0, 0])
+        raise ValueError(f"{where(b)}parents is not a tree: it contains a cycle")
     return par2, nn, real, batched
 
 
@@ -483,6 +489,8 @@ def gto_group_advantages(rewards, reference_rewards=None, delta=1e-6, ddof=0):
             f"rewards must have a group axis (last) of size >= 2, got {tuple(rewards.shape)}"
         )
     if reference_rewards is not None:
+        if xp is np:
+            reference_rewards = np.asarray(reference_rewards, dtype=rewards.dtype)
         if tuple(reference_rewards.shape) != tuple(rewards.shape):
             raise ValueError(
                 "reference_rewards must have the shape of rewards, got "
@@ -541,6 +549,12 @@ def gto_clipped_surrogate(seq_logp, ref_seq_logp, lengths, advantages, epsilon=0
        (GTO). arXiv:2509.22134, 2025.
     """
     xp = get_namespace(seq_logp, ref_seq_logp, advantages)
+    if xp is np:
+        seq_logp, ref_seq_logp, advantages = (
+            np.asarray(a, dtype=np.float64) if not isinstance(a, np.ndarray) else a
+            for a in (seq_logp, ref_seq_logp, advantages)
+        )
+    lengths = np.asarray(to_numpy(lengths)) if not hasattr(lengths, "shape") else lengths
     shape = tuple(seq_logp.shape)
     for name, a in (
         ("ref_seq_logp", ref_seq_logp),

@@ -18,6 +18,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.special import logsumexp
 
 from statkit.llm import (
@@ -490,3 +492,50 @@ def test_bad_inputs_are_refused():
         gto_clipped_surrogate(x, x, np.ones(3, dtype=int), x)
     with pytest.raises(ValueError, match="non-negative"):
         gto_clipped_surrogate(x, x, -np.ones(4, dtype=int), x)
+
+
+# --------------------------------------------------------------------------- properties
+
+HYPOTHESIS = settings(max_examples=60, deadline=None)
+
+
+def _is_tree_naive(parents):
+    """One -1, parents in range, and walking up from each node reaches it without repeats."""
+    n = len(parents)
+    if sum(p == -1 for p in parents) != 1 or any(p < -1 or p >= n for p in parents):
+        return False
+    for v in range(n):
+        seen = set()
+        while parents[v] != -1:
+            if v in seen:
+                return False
+            seen.add(v)
+            v = parents[v]
+    return True
+
+
+@HYPOTHESIS
+@given(st.lists(st.integers(-2, 7), min_size=1, max_size=7), st.integers(0, 2**32 - 1))
+def test_random_parent_arrays_are_refused_or_exact(parents, seed):
+    """Any integer array: refused with ValueError exactly when it is not a rooted tree;
+    otherwise the node-sum equals the brute-force enumeration."""
+    parents = np.array(parents)
+    rng = np.random.default_rng(seed)
+    probs = np.ones(parents.size)
+    if _is_tree_naive(list(parents)):
+        for _v, ch in _children(parents).items():
+            if ch:
+                probs[ch] = rng.uniform(0, 1) * rng.dirichlet(np.ones(len(ch) + 1))[: len(ch)]
+        got = float(tree_expected_acceptance(parents, probs))
+        assert got == pytest.approx(_brute_force_expected_length(parents, probs), abs=1e-12)
+    else:
+        with pytest.raises(ValueError, match=r"root|range|tree"):
+            tree_expected_acceptance(parents, probs)
+
+
+def test_batched_error_names_the_tree():
+    P = np.array([[-1, 0, 1], [-1, 2, 1]])
+    with pytest.raises(ValueError, match="tree 1: parents is not a tree: it contains a cycle"):
+        tree_expected_acceptance(P, np.full((2, 3), 0.5))
+    with pytest.raises(ValueError, match="children of node 0 in tree 0"):
+        tree_expected_acceptance(np.array([[-1, 0, 0], [-1, 0, 1]]), np.full((2, 3), 0.6))
