@@ -203,12 +203,20 @@ class _BaseResult:
         index = self.data["grid_index"].to_numpy()
         return [values[index == i] for i in range(len(self.grid))]
 
-    def to_csv(self, path):
+    def to_csv(self, path, provenance=True):
         """Write :attr:`data` (one row per replication) to a CSV file.
 
         The format is that of the ``out`` file of :meth:`RateCheck.run`, floats written
         with full precision, so the file can also serve as ``out`` to rerun the check
         without recomputing.
+
+        Parameters
+        ----------
+        path : str or path-like
+        provenance : bool, default True
+            Also write :attr:`provenance` beside it (``NAME.csv`` ->
+            ``NAME.provenance.json``), from which ``statkit rates rerun`` regenerates
+            the result.
         """
         d = self.data
         rows = zip(
@@ -221,6 +229,12 @@ class _BaseResult:
             strict=True,
         )
         write_rows(path, rows)
+        if provenance:
+            from pathlib import Path
+
+            from ._provenance import provenance_path, write_provenance
+
+            write_provenance(provenance_path(path), self.provenance, data_file=Path(path).name)
 
     def _run_line(self):
         quick = ", quick" if self.quick else ""

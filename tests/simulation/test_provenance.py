@@ -176,7 +176,8 @@ def test_rerun_reports_a_changed_grid_and_uses_the_recorded_one(clt_run, monkeyp
 def test_rerun_without_provenance_says_so(tmp_path):
     result = get_check(CLT).run(quick=True, progress=False)
     path = tmp_path / "x.csv"
-    result.to_csv(path)
+    result.to_csv(path, provenance=False)
+    assert not provenance_path(path).exists()
     with pytest.raises(ValueError, match=r"no provenance file .*x\.provenance\.json"):
         rerun(path)
     with pytest.raises(ValueError, match="no such file"):
@@ -185,6 +186,14 @@ def test_rerun_without_provenance_says_so(tmp_path):
     bad.write_text('{"format": "other"}')
     with pytest.raises(ValueError, match="not a statkit provenance file"):
         read_provenance(bad)
+
+
+def test_to_csv_writes_a_sidecar_that_reruns(tmp_path):
+    result = get_check(CLT).run(quick=True, random_state=5, progress=False)
+    path = tmp_path / "saved.csv"
+    result.to_csv(path)
+    assert read_provenance(provenance_path(path))["random_state"] == 5
+    assert rerun(path, progress=False).matched
 
 
 def test_resume_still_works_and_rewrites_the_sidecar(clt_run):
