@@ -124,7 +124,7 @@ class _BaseResult:
 
     @property
     def provenance(self):
-        """How the numbers were made (a dict; see :func:`build_provenance`).
+        """How the numbers were made (a dict, a fresh copy on each access).
 
         ``statkit_version``, ``git_commit`` and ``git_dirty`` (None outside a git
         checkout), ``random_state`` and ``seed_scheme``, ``versions`` (python, numpy,
@@ -596,6 +596,9 @@ class RateCheckResult(_BaseResult):
         Seconds taken by :meth:`RateCheck.run`.
     n_reused : int
         Replications read back from the ``out`` file instead of computed.
+    provenance : dict
+        How the numbers were made: versions, git commit, seed and seeding scheme, grid,
+        replicates, wall time and the fitted numbers (see :doc:`/citing`).
 
     Raises
     ------
@@ -985,6 +988,8 @@ class LevelCheckResult(_BaseResult):
         Whether ``target`` lies inside every interval.
     verdict : {"PASS", "FAIL"}
     random_state, n_reps, ci_level, grid, quick, wall_time, n_reused : as run
+    provenance : dict
+        As for :class:`RateCheckResult`.
     """
 
     def __init__(self, check, data, **kwargs):
