@@ -52,6 +52,9 @@ _METHODS = ("chunked", "recurrent", "naive")
 # 2^24 (128 MiB in float64) on the CPU, 2^28 (1 GiB in float32) on an accelerator.
 _MAX_ELEMENTS_CPU = 1 << 24
 _MAX_ELEMENTS_DEVICE = 1 << 28
+# At most this many blocks per group: the block-state scan of a group is a (G+1) x G
+# matrix product, whose cost per block (G d e) must stay small next to B^2 d.
+_MAX_GROUP_BLOCKS = 64
 
 
 def decay_slopes(n_heads, *, layer=None, n_layers=None):
@@ -267,6 +270,27 @@ def _pad_tail(xp, x, pad):
     return xp.nn.functional.pad(x, (0, 0, 0, pad))
 
 
+def _block_states(xp, local, S, lam_b):
+    """States before each block of a group, and after the group, without a Python loop.
+
+    With g = exp(-lam_b) the decay over one block, the state before block r of the group
+    is g^r S + sum_{j<r} g^(r-1-j) local_j (r = 0..G; r = G is the state after the
+    group): one (G+1) x G lower-triangular matrix of decay powers times the G local
+    states, all exponents >= 0 so no factor exceeds 1.
+    """
+    G = local.shape[-3]
+    lead = tuple(local.shape[:-3])
+    d, e = local.shape[-2], local.shape[-1]
+    r = _arange(xp, G + 1, local)
+    lag = r[:, None] - 1 - r[None, :G]
+    below = lag >= 0
+    lag = xp.where(below, lag, xp.zeros_like(lag))
+    L = xp.where(below, xp.exp(-lam_b[..., None, None] * lag), xp.zeros_like(lag))
+    carry = xp.exp(-lam_b[..., None] * r)[..., :, None]  # (h?, G + 1, 1)
+    st = L @ local.reshape((*lead, G, d * e)) + carry * S.reshape((*lead, 1, d * e))
+    return st[..., :G, :].reshape((*lead, G, d, e)), st[..., G, :].reshape((*lead, d, e))
+
+
 def _chunked(xp, q, k, v, lam, B):
     n, d, e = q.shape[-2], q.shape[-1], v.shape[-1]
     lead = tuple(q.shape[:-2])
@@ -288,7 +312,6 @@ def _chunked(xp, q, k, v, lam, B):
     D = xp.where(causal, xp.exp(-lam_[..., None] * lag), xp.zeros_like(lag))  # (h?, B, B)
     alpha = xp.exp(-lam_ * (a + 1))  # (h?, B): query weight of the carried state
     beta = xp.exp(-lam_ * (B - 1 - a))  # (h?, B): key weight into the next state
-    block_decay = xp.exp(-lam * B)[..., None, None]  # (h?, 1, 1)
 
     # Add a block axis to the per-head factors so that they broadcast over (..., h, nb, ., .).
     D = D[..., None, :, :]
@@ -301,7 +324,7 @@ def _chunked(xp, q, k, v, lam, B):
     per_block = max(1, lead_size * (B * B + 2 * B * e + d * e))
     on_gpu = xp is not np and q.device.type != "cpu"
     budget = _MAX_ELEMENTS_DEVICE if on_gpu else _MAX_ELEMENTS_CPU
-    G = max(1, min(nb, budget // per_block))
+    G = max(1, min(nb, _MAX_GROUP_BLOCKS, budget // per_block))
 
     S = xp.zeros((*lead, d, e), dtype=q.dtype) if xp is np else q.new_zeros((*lead, d, e))
     if xp is np:
@@ -315,13 +338,7 @@ def _chunked(xp, q, k, v, lam, B):
         scores *= D  # in place: matmul's backward needs Qg, Kg, not its output
         intra = scores @ Vg  # (..., G, B, e)
         local = xp.swapaxes(Kg * beta, -1, -2) @ Vg  # (..., G, d, e): each block's own state
-        # The state before each block of the group: a short sequential scan over d x e
-        # matrices (cheap next to the block products above).
-        states = []
-        for i in range(g1 - g0):
-            states.append(S)
-            S = block_decay * S + local[..., i, :, :]
-        states = np.stack(states, axis=-3) if xp is np else xp.stack(states, dim=-3)
+        states, S = _block_states(xp, local, S, lam * B)
         res = intra + (Qg * alpha) @ states  # (..., G, B, e)
         if xp is np:
             out[..., g0:g1, :, :] = res
@@ -358,11 +375,13 @@ def decayed_linear_attention(q, k, v, decay, block_size=256, method="chunked"):
           \beta_c = e^{-\lambda(B-1-c)},
 
       read by :math:`(Q_i \odot \alpha) S_{(i)}` with :math:`\alpha_a = e^{-\lambda(a+1)}`.
-      Cost :math:`O(nB(d+e) + nde)` time per head. Blocks are processed in groups,
-      each group in a few batched matrix products, so that the temporaries (the
-      :math:`B \times B` score blocks) stay within about :math:`2^{24}` elements on the
-      CPU and :math:`2^{28}` on an accelerator; only the scan over block states is
-      sequential.
+      Blocks are processed in groups of :math:`G \le 64`, each group in a few batched
+      matrix products; the states before its blocks are one more product, with the
+      :math:`(G+1) \times G` matrix of powers :math:`e^{-\lambda B (r - 1 - j)}`,
+      :math:`j < r`. Only the loop over groups is sequential, and :math:`G` keeps the
+      temporaries (the :math:`B \times B` score blocks) within about :math:`2^{24}`
+      elements on the CPU and :math:`2^{28}` on an accelerator. Cost
+      :math:`O(nB(d+e) + nde(1 + G/B))` time per head.
     - ``"recurrent"``: the decoding form :math:`S_t = e^{-\lambda} S_{t-1} + k_t v_t^\top`,
       :math:`o_t = S_t^\top q_t`; :math:`n` sequential steps.
     - ``"naive"``: the masked :math:`n \times n` product; :math:`O(n^2)` time and memory.

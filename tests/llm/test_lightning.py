@@ -76,6 +76,7 @@ SHAPES = [
     (4, 23, 23),
     (4, 23, 22),
     (5, 40, 7),
+    (2, 130, 1),  # 130 blocks: more than one group of at most 64
 ]
 
 
