@@ -110,6 +110,20 @@ def git_info():
     return commit, (None if status is None else bool(status))
 
 
+def _torch_state():
+    """``(loaded, cuda_device)``: whether torch is imported in this process, and the name
+    of the current CUDA device if CUDA was initialised (never initialises it)."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return False, None
+    try:
+        if torch.cuda.is_initialized():
+            return True, str(torch.cuda.get_device_name(torch.cuda.current_device()))
+    except Exception:  # a broken or partial CUDA setup must not break a run
+        return True, None
+    return True, None
+
+
 def _scheduler_text(scheduler):
     if scheduler is None or isinstance(scheduler, str):
         return scheduler
@@ -168,6 +182,7 @@ def build_provenance(result, *, n_jobs=None, scheduler=None, started_at=None):
 
     check = result.check
     commit, dirty = git_info()
+    torch_loaded, cuda_device = _torch_state()
     return {
         "format": PROVENANCE_FORMAT,
         "check": check.name,
@@ -188,6 +203,10 @@ def build_provenance(result, *, n_jobs=None, scheduler=None, started_at=None):
         # that runs elsewhere says so through its own ``backend``/``device`` attributes
         "backend": str(getattr(check, "backend", "numpy")),
         "device": str(getattr(check, "device", "cpu")),
+        # what this process had loaded when the run ended (workers of n_jobs > 1 or Dask
+        # are other processes): a simulate that moved work to a GPU shows up here
+        "torch_loaded": torch_loaded,
+        "cuda_device": cuda_device,
         "executor": _executor(n_jobs, scheduler),
         "n_jobs": n_jobs,
         "scheduler": _scheduler_text(scheduler),

@@ -12,6 +12,7 @@ import re
 import shutil
 import struct
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -69,6 +70,9 @@ def test_provenance_fields(clt_run):
         torch_version = None
     assert p["versions"]["torch"] == torch_version
     assert p["backend"] == "numpy" and p["device"] == "cpu"
+    assert p["torch_loaded"] == ("torch" in sys.modules)
+    if not p["torch_loaded"]:
+        assert p["cuda_device"] is None
     assert p["executor"] == "serial" and p["n_jobs"] == 1
     assert 0 < p["wall_time"] <= elapsed
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", p["started_at"])
@@ -359,3 +363,20 @@ def test_savefig_bad_input(tmp_path):
         result.savefig(tmp_path / "fig.png", height=0)
     with pytest.raises(ValueError, match="font_size"):
         result.savefig(tmp_path / "fig.png", font_size=0)
+
+
+def test_cuda_device_is_recorded_when_initialised(monkeypatch):
+    """A stand-in torch module whose CUDA reports an initialised device."""
+    import types
+
+    cuda = types.SimpleNamespace(
+        is_initialized=lambda: True,
+        current_device=lambda: 0,
+        get_device_name=lambda index: f"Fake GPU {index}",
+    )
+    monkeypatch.setitem(sys.modules, "torch", types.SimpleNamespace(cuda=cuda))
+    p = get_check(CLT).run(quick=True, progress=False).provenance
+    assert p["torch_loaded"] is True and p["cuda_device"] == "Fake GPU 0"
+    cuda.is_initialized = lambda: False
+    p = get_check(CLT).run(quick=True, progress=False).provenance
+    assert p["torch_loaded"] is True and p["cuda_device"] is None
