@@ -785,13 +785,32 @@ def _keys_for_name(name):
     if full in STATKIT_ONLY:
         return (), full
     if "." not in name:  # a bare public name, if it is unique
-        hits = [q for q in (*OBJECTS, *STATKIT_ONLY) if q.rsplit(".", 1)[1] == name]
+        hits = sorted(q for q in (*OBJECTS, *STATKIT_ONLY) if q.rsplit(".", 1)[1] == name)
         if len(hits) == 1:
+            return OBJECTS.get(hits[0], ()), hits[0]
+        if len(hits) > 1 and len({OBJECTS.get(q, ()) for q in hits}) > 1:
+            raise ValueError(
+                f"{name!r} is ambiguous: it names {', '.join(hits)}; pass a qualified name"
+            )
+        if hits:  # the same object re-exported (e.g. by statkit.utils): same citation
             return OBJECTS.get(hits[0], ()), hits[0]
     return None, name
 
 
 def _unknown_name(name):
+    from statkit.simulation import get_check
+
+    try:
+        check = get_check(name)
+    except KeyError:
+        pass
+    else:  # registered at run time (e.g. by the user), so not in CHECKS
+        ref = f" Its reference string reads: {check.reference!r}." if check.reference else ""
+        return ValueError(
+            f"no reference known for the {type(check).__name__} {name!r}: it is registered "
+            f"but is not one of statkit's own checks, so its paper is not in statkit's "
+            f"citation registry.{ref}"
+        )
     known = [*CHECKS, *OBJECTS, *STATKIT_ONLY]
     short = {q.rsplit(".", 1)[1]: q for q in (*OBJECTS, *STATKIT_ONLY)}
     close = difflib.get_close_matches(name, [*known, *short], n=3, cutoff=0.6)

@@ -287,6 +287,21 @@ def test_unregistered_check_names_itself_and_its_reference():
         statkit.cite(check)
 
 
+def test_user_registered_check_by_name(monkeypatch):
+    from statkit.simulation import RateCheck, _registry
+
+    check = RateCheck("zz-user", lambda x, rng: 1.0 / x, [1, 2, 4], -1.0, reference="Me (2030)")
+    monkeypatch.setitem(_registry._REGISTRY, check.name, check)
+    with pytest.raises(ValueError, match=r"RateCheck 'zz-user': it is registered.*Me \(2030\)"):
+        statkit.cite("zz-user")
+
+
+def test_bare_names_shared_by_two_subpackages():
+    # statkit.utils re-exports statkit.privacy's PrivacyWarning: same object, same citation
+    assert statkit.cite("PrivacyWarning", format="keys") == ["statkit"]
+    assert statkit.cite("utils.PrivacyWarning", format="keys") == ["statkit"]
+
+
 def test_format_is_validated():
     with pytest.raises(ValueError, match=r"format must be one of \('bibtex', 'keys'\)"):
         statkit.cite("mmd", format="latex")
@@ -314,3 +329,10 @@ def test_citation_cff_agrees_with_the_package():
     assert '- name: "The statkit developers"' in cff
     bib_title = parse_bibtex(statkit.cite())[-1][2]["title"].replace("{", "").replace("}", "")
     assert fields["title"].strip('"') == bib_title
+
+
+def test_ambiguous_bare_name_is_refused(monkeypatch):
+    monkeypatch.setitem(reg.OBJECTS, "statkit.tensor.mmd", ("Li2025",))
+    with pytest.raises(ValueError, match=r"'mmd' is ambiguous: .*statkit.mmd.mmd"):
+        statkit.cite("mmd")
+    assert statkit.cite("mmd.mmd", format="keys")[0] == "Gretton2012"
