@@ -17,7 +17,9 @@ FLOP counts (per batch element and head; N = n rounded up to a multiple of B, nb
 multiply and add counted separately), for the work the implementation executes:
 
 - chunked: intra-block 2 N B d (Q_i K_i^T) + N B (decay mask) + 2 N B e (times V_i);
-  block states N d (K_i * beta) + 2 N d e ((K_i beta)^T V_i) + 2 nb d e (decay and add);
+  block states N d (K_i * beta) + 2 N d e ((K_i beta)^T V_i), and per group of G blocks
+  2 (G+1) G d e (the states before its blocks, one product with the matrix of decay
+  powers) + 2 (G+1) d e (the carried state); G is the method's own group size;
   inter-block N d (Q_i * alpha) + 2 N d e ((Q_i alpha) S) + N e (sum of the two parts).
   The masked half of each B x B block is computed too, and counted.
 - naive: 2 n^2 d + n^2 + 2 n^2 e (full n x n scores, mask, times V).
@@ -50,18 +52,31 @@ import numpy as np
 import torch
 
 from statkit.llm import decay_slopes, decayed_linear_attention
+from statkit.llm._lightning import _MAX_ELEMENTS_CPU, _MAX_ELEMENTS_DEVICE, _MAX_GROUP_BLOCKS
 
 PEAK_TFLOPS = {"float64": 67.0, "float32": 67.0, "tf32": 494.7, "bfloat16": 989.4, "float16": 989.4}
 PEAK_TBPS = {"H100": 3.35, "H200": 4.8}
 
 
-def flops(method, n, d, e, B):
+def group_blocks(n, d, e, B, lead_size, on_gpu):
+    """The number of blocks per group that statkit's chunked method uses (same rule)."""
+    B = min(B, n)
+    nb = math.ceil(n / B)
+    budget = _MAX_ELEMENTS_DEVICE if on_gpu else _MAX_ELEMENTS_CPU
+    per_block = lead_size * (B * B + 2 * B * e + d * e)
+    return max(1, min(nb, _MAX_GROUP_BLOCKS, budget // per_block))
+
+
+def flops(method, n, d, e, B, G=1):
     if method.startswith("chunked"):
         B = min(B, n)
         nb = math.ceil(n / B)
         N = nb * B
         intra = 2 * N * B * d + N * B + 2 * N * B * e
-        states = N * d + 2 * N * d * e + 2 * nb * d * e
+        # local states, then per group of G blocks the (G+1) x G decay-power product and
+        # the carried state (scale and add)
+        n_groups = math.ceil(nb / G)
+        states = N * d + 2 * N * d * e + n_groups * (2 * (G + 1) * G * d * e + 2 * (G + 1) * d * e)
         inter = N * d + 2 * N * d * e + N * e
         return intra + states + inter
     if method == "naive":
@@ -187,7 +202,8 @@ def main():
             ref = results.get(ref_name, (None, None))[1]
             t_chunked = results["chunked"][0]
             for method, (t, out) in results.items():
-                fl = args.batch * h * flops(method, n, d, e, args.block_size)
+                G = group_blocks(n, d, e, args.block_size, args.batch * h, on_cuda)
+                fl = args.batch * h * flops(method, n, d, e, args.block_size, G)
                 gflops = fl / t / 1e9
                 min_bytes = args.batch * h * (2 * d + 2 * e) * n * itemsize
                 gbps = min_bytes / t / 1e9
