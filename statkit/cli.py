@@ -84,7 +84,7 @@ def _build_parser():
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     rates = commands.add_parser(
         "rates",
-        help="list and run the rate checks",
+        help="list, run and rerun the rate checks",
         description="List and run the Monte Carlo checks of the papers' rate claims.",
     )
     rates_commands = rates.add_subparsers(dest="rates_command", metavar="COMMAND")
@@ -139,9 +139,9 @@ def _build_parser():
         "rerun",
         help="rerun a saved result from its provenance and compare the numbers",
         description=(
-            "Rerun the check recorded in FILE (NAME.csv written by `rates run --out`, or its "
-            "NAME.provenance.json) with the recorded seed, grid and replicates, and compare "
-            "every replication value and the fitted numbers with the saved ones."
+            "Rerun the check recorded in FILE (NAME.csv written by `rates run --out`, or\n"
+            "its NAME.provenance.json) with the recorded seed, grid and replicates, and\n"
+            "compare every replication value and fitted number with the saved ones exactly."
         ),
         epilog=_RERUN_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
