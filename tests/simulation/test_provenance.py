@@ -380,3 +380,29 @@ def test_cuda_device_is_recorded_when_initialised(monkeypatch):
     cuda.is_initialized = lambda: False
     p = get_check(CLT).run(quick=True, progress=False).provenance
     assert p["torch_loaded"] is True and p["cuda_device"] is None
+
+
+def _offset_power(x, rng):
+    return float(-2.0 + 3.0 * x ** (2 / 3) + rng.standard_normal())
+
+
+def test_offset_power_result_with_an_unbounded_ci_reruns(tmp_path, monkeypatch):
+    # a grid too short to bound the exponent: the CI reaches the edge of the range (+-inf)
+    check = RateCheck(
+        "zz-prov-offset",
+        _offset_power,
+        [1, 2, 3, 4],
+        2 / 3,
+        model="offset-power",
+        exponent_range=(-1.0, 1.0),
+        n_reps=6,
+    )
+    monkeypatch.setitem(_registry._REGISTRY, check.name, check)
+    out = tmp_path / "off.csv"
+    result = check.run(random_state=2, out=out, progress=False)
+    assert math.isinf(result.ci[0]) or math.isinf(result.ci[1])
+    record = json.loads(provenance_path(out).read_text())  # strict JSON despite inf
+    assert record["result"]["model"] == "offset-power"
+    saved_ci = [float(v) for v in record["result"]["ci"]]
+    assert saved_ci == list(result.ci)
+    assert rerun(out, progress=False).matched
