@@ -174,10 +174,12 @@ def _check_inputs(q, k, v, decay, block_size, method):
         )
     # decay: validated on the host (it is tiny), then moved to the inputs' namespace.
     d_host = to_numpy(decay) if is_torch_tensor(decay) else np.asarray(decay)
-    if d_host.dtype.kind not in "fiu" or d_host.ndim > 1:
+    if d_host.dtype.kind not in "fiu":
+        raise TypeError(f"decay must be a real number or array of reals, got dtype {d_host.dtype}")
+    if d_host.ndim > 1:
         raise ValueError(
-            "decay must be a real number or a 1-D array of per-head rates, "
-            f"got dtype {d_host.dtype} with {d_host.ndim} dimensions"
+            "decay must be a number or a 1-D array of per-head rates, "
+            f"got an array with {d_host.ndim} dimensions"
         )
     d_host = d_host.astype(np.float64)
     if not np.all(np.isfinite(d_host)) or np.any(d_host < 0):
@@ -416,8 +418,8 @@ def decayed_linear_attention(q, k, v, decay, block_size=256, method="chunked"):
         On mismatched shapes, ``decay`` negative, non-finite or of the wrong length, an
         unknown ``method`` or ``block_size < 1``.
     TypeError
-        On a non-integer ``block_size``, non-floating tensors, or numpy arrays mixed
-        with torch tensors.
+        On a non-integer ``block_size``, non-floating tensors, a non-numeric ``decay``,
+        or numpy arrays mixed with torch tensors.
 
     Notes
     -----

@@ -296,7 +296,7 @@ def _qkv(h=2, n=6, d=4, e=3):
         (lambda q, k, v: ((q, k, v), {"decay": [0.1, 0.2, 0.3]}), ValueError, "one rate per head"),
         (lambda q, k, v: ((q[0], k[0], v[0]), {"decay": [0.1]}), ValueError, "one rate per head"),
         (lambda q, k, v: ((q, k, v), {"decay": [[0.1, 0.2]]}), ValueError, "1-D"),
-        (lambda q, k, v: ((q, k, v), {"decay": "0.1"}), ValueError, "decay"),
+        (lambda q, k, v: ((q, k, v), {"decay": "0.1"}), TypeError, "decay must be a real"),
         (lambda q, k, v: ((q, k, v), {"block_size": 0}), ValueError, "block_size must be"),
         (lambda q, k, v: ((q, k, v), {"block_size": -3}), ValueError, "block_size must be"),
         (lambda q, k, v: ((q, k, v), {"block_size": 2.5}), TypeError, "block_size must be"),
