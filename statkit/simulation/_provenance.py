@@ -104,7 +104,8 @@ def git_info():
         commit = _git(["rev-parse", "HEAD"], top)
         if commit is None:
             return None, None
-        status = _git(["status", "--porcelain", "--", "statkit"], top)
+        # --no-optional-locks: never take index.lock (a concurrent `git commit` must not fail)
+        status = _git(["--no-optional-locks", "status", "--porcelain", "--", "statkit"], top)
     except (OSError, subprocess.SubprocessError):
         return None, None
     return commit, (None if status is None else bool(status))
