@@ -87,9 +87,12 @@ def test_rates_rerun_usage_errors(tmp_path, capsys):
     assert main(["rates", "rerun", str(tmp_path / "x.csv")]) == 2
     assert "no provenance file" in capsys.readouterr().err
     side = tmp_path / "y.provenance.json"
-    side.write_text(
-        json.dumps({"format": "statkit-provenance/1", "check": "gone", "data_file": "x.csv"})
-    )
+    record = {"format": "statkit-provenance/1", "check": "gone", "data_file": "x.csv"}
+    side.write_text(json.dumps(record))
+    assert main(["rates", "rerun", str(side)]) == 2
+    assert "lacks the provenance field(s) random_state, grid" in capsys.readouterr().err
+    record.update(random_state=0, grid=[1, 2], quick=False, n_reps=2, result={})
+    side.write_text(json.dumps(record))
     assert main(["rates", "rerun", str(side)]) == 2
     assert "no rate check named 'gone'" in capsys.readouterr().err
 

@@ -43,6 +43,9 @@ SEED_SCHEME = (
     "[grid_index].spawn(n_reps)[rep]; independent of n_jobs and scheduler"
 )
 
+#: Fields a provenance file must have for :func:`rerun`.
+_REQUIRED = ("check", "random_state", "grid", "quick", "n_reps", "result")
+
 #: Libraries whose versions are recorded (distribution names).
 LIBRARIES = ("numpy", "scipy", "numba", "torch", "pandas", "statsmodels", "joblib")
 
@@ -251,6 +254,9 @@ def read_provenance(path):
             f"{record.get('format') if isinstance(record, dict) else None!r}, expected "
             f"{PROVENANCE_FORMAT!r})"
         )
+    missing = [k for k in _REQUIRED if k not in record]
+    if missing:
+        raise ValueError(f"{str(path)!r} lacks the provenance field(s) {', '.join(missing)}")
     return record
 
 
