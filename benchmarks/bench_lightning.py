@@ -37,6 +37,9 @@ v and writing o once: (2 d + 2 e) n x itemsize per head, a lower bound for any m
 The error column is max |out - naive| / max |naive| (or against ``recurrent`` where the
 naive form is skipped): the methods must agree, or the timing means nothing.
 
+A second table times ``statkit.utils.fwht`` against the dense product x @ H / sqrt(n)
+on ``--fwht-rows`` rows (``--fwht-rows 0`` skips it).
+
     python benchmarks/bench_lightning.py --device cuda --dtype float32
     python benchmarks/bench_lightning.py --quick            # small sizes, a few seconds
 """
@@ -50,9 +53,11 @@ from functools import partial
 
 import numpy as np
 import torch
+from scipy.linalg import hadamard
 
 from statkit.llm import decay_slopes, decayed_linear_attention
 from statkit.llm._lightning import _MAX_ELEMENTS_CPU, _MAX_ELEMENTS_DEVICE, _MAX_GROUP_BLOCKS
+from statkit.utils import fwht
 
 PEAK_TFLOPS = {"float64": 67.0, "float32": 67.0, "tf32": 494.7, "bfloat16": 989.4, "float16": 989.4}
 PEAK_TBPS = {"H100": 3.35, "H200": 4.8}
@@ -108,7 +113,9 @@ def main():
     parser.add_argument(
         "--dtype", default="float32", choices=["float32", "float64", "bfloat16", "float16"]
     )
-    parser.add_argument("--n", type=int, nargs="+", default=[4096, 16384, 65536])
+    parser.add_argument(
+        "--n", type=int, nargs="*", default=[4096, 16384, 65536], help="none: no attention table"
+    )
     parser.add_argument(
         "--heads-dim",
         nargs="+",
@@ -124,9 +131,12 @@ def main():
     parser.add_argument("--peak-tflops", type=float, default=None)
     parser.add_argument("--peak-tbps", type=float, default=None)
     parser.add_argument("--quick", action="store_true", help="n 1024 and 4096, 8 heads x 64")
+    parser.add_argument("--fwht-rows", type=int, default=4096, help="0 skips the FWHT table")
+    parser.add_argument("--fwht-n", type=int, nargs="+", default=[1024, 4096])
     args = parser.parse_args()
     if args.quick:
         args.n, args.heads_dim, args.reps = [1024, 4096], ["8x64"], 3
+        args.fwht_rows, args.fwht_n = 512, [256, 1024]
 
     device = torch.device(args.device)
     dtype = getattr(torch, args.dtype)
@@ -223,6 +233,35 @@ def main():
             del q, k, v, attn, runs, results, ref
             if on_cuda:
                 torch.cuda.empty_cache()
+
+    if args.fwht_rows > 0:
+        bench_fwht(args, device, dtype, itemsize, peak_tbps)
+
+
+def bench_fwht(args, device, dtype, itemsize, peak_tbps):
+    """statkit.utils.fwht vs the dense product x @ H / sqrt(n) (scipy.linalg.hadamard as a
+    tensor on the same device): rows x n inputs. The FWHT makes log2(n) passes, each
+    reading and writing the array once, so its traffic is 2 log2(n) rows n itemsize
+    bytes; the dense product does 2 rows n^2 FLOPs."""
+    print()
+    print("| rows | n | method | time (ms) | time / fwht | GB/s (FWHT passes) | % peak BW |")
+    print("|---|---|---|---|---|---|---|")
+    for n in args.fwht_n:
+        rng = np.random.default_rng(1)
+        x = torch.as_tensor(rng.standard_normal((args.fwht_rows, n), dtype=np.float32))
+        x = x.to(device, dtype)
+        H = torch.as_tensor(hadamard(n) / math.sqrt(n), device=device, dtype=dtype)
+        t_f, y_f = timed(partial(fwht, x), device, args.reps)
+        t_d, y_d = timed(lambda x=x, H=H: x @ H, device, args.reps)
+        err = float((y_f.double() - y_d.double()).abs().max())
+        traffic = 2 * math.log2(n) * args.fwht_rows * n * itemsize
+        gbps = traffic / t_f / 1e9
+        pb = f"{100 * gbps / (peak_tbps * 1e3):.1f}" if peak_tbps else "-"
+        print(f"| {args.fwht_rows} | {n} | fwht | {1e3 * t_f:.2f} | 1.00x | {gbps:.1f} | {pb} |")
+        print(
+            f"| {args.fwht_rows} | {n} | dense x @ H | {1e3 * t_d:.2f} | {t_d / t_f:.2f}x "
+            f"| max abs diff {err:.1e} | |"
+        )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,13 @@ from statkit._backend import get_namespace
 __all__ = ["fwht"]
 
 
+def _empty(xp, like):
+    """A C-contiguous buffer of ``like``'s shape, dtype (and device)."""
+    if xp is np:
+        return np.empty(like.shape, dtype=like.dtype)
+    return xp.empty(tuple(like.shape), dtype=like.dtype, device=like.device)
+
+
 def fwht(x, axis=-1, *, normalize=True):
     r"""Fast Walsh-Hadamard transform along one axis.
 
@@ -95,16 +102,34 @@ def fwht(x, axis=-1, *, normalize=True):
 
     y = xp.moveaxis(x, axis, -1)
     lead = tuple(y.shape[:-1])
-    h = n // 2
+    if n == 1:
+        y = y / 1.0 if normalize else (y.copy() if xp is np else y.clone())  # never a view
+        return xp.moveaxis(y, -1, axis)
+    if xp is not np and y.requires_grad and xp.is_grad_enabled():
+        # autograd: out-of-place butterflies (``out=`` buffers are not differentiable)
+        h = n // 2
+        while h >= 1:
+            # View the last axis as (n / 2h, 2, h): the middle axis is one bit of the index.
+            z = y.reshape((*lead, n // (2 * h), 2, h))
+            a, b = z[..., 0, :], z[..., 1, :]
+            y = xp.stack((a + b, a - b), dim=-2).reshape((*lead, n))
+            h //= 2
+        if normalize:
+            y = y * (1.0 / math.sqrt(n))
+        return xp.moveaxis(y, -1, axis)
+    # Two buffers used in turn: each pass reads one and writes the other, so a pass moves
+    # the array twice through memory; the input itself is never written.
+    src, dst, h = y, _empty(xp, y), n // 2
     while h >= 1:
         # View the last axis as (n / 2h, 2, h): the middle axis is one bit of the index.
-        z = y.reshape((*lead, n // (2 * h), 2, h))
+        z = src.reshape((*lead, n // (2 * h), 2, h))
+        w = dst.reshape((*lead, n // (2 * h), 2, h))  # a view: dst is C-contiguous
         a, b = z[..., 0, :], z[..., 1, :]
-        y = xp.stack((a + b, a - b), axis=-2) if xp is np else xp.stack((a + b, a - b), dim=-2)
-        y = y.reshape((*lead, n))
+        xp.add(a, b, out=w[..., 0, :])
+        xp.subtract(a, b, out=w[..., 1, :])
         h //= 2
+        # the next destination: the buffer just read, unless that was the input
+        src, dst = dst, (None if h < 1 else src if src is not y else _empty(xp, y))
     if normalize:
-        y = y / math.sqrt(n)  # a Python float keeps the dtype (float32 stays float32)
-    elif n == 1:
-        y = y.copy() if xp is np else y.clone()  # never return a view of the input
-    return xp.moveaxis(y, -1, axis)
+        src *= 1.0 / math.sqrt(n)  # our own buffer; a Python float keeps the dtype
+    return xp.moveaxis(src, -1, axis)

@@ -77,6 +77,26 @@ def test_involution_and_norm(xp_case):
     np.testing.assert_array_equal(xp_case.to_numpy(xa), x)
 
 
+@pytest.mark.parametrize("n", [2, 4, 32])
+def test_input_untouched_on_strided_axis(xp_case, n):
+    x = np.random.default_rng(n).standard_normal((n, 3)).astype(xp_case.dtype)
+    xa = xp_case.asarray(x)
+    out = fwht(xa, axis=0)
+    np.testing.assert_array_equal(xp_case.to_numpy(xa), x)
+    _assert_close(xp_case, out, _dense(x.astype(np.float64), 0), x.astype(np.float64), 0)
+
+
+def test_torch_no_grad_path_matches_autograd_path():
+    torch = pytest.importorskip("torch")
+    x = torch.tensor(np.random.default_rng(11).standard_normal((3, 64)), requires_grad=True)
+    with torch.no_grad():
+        fast = fwht(x)  # buffer passes
+    slow = fwht(x)  # differentiable passes
+    want = x.detach().numpy() @ hadamard(64).T / 8.0
+    np.testing.assert_allclose(fast.numpy(), want, rtol=0, atol=1e-14)
+    np.testing.assert_allclose(slow.detach().numpy(), want, rtol=0, atol=1e-14)
+
+
 def test_integer_input_exact():
     x = np.arange(-8, 8).reshape(2, 8)
     out = fwht(x, normalize=False)
