@@ -130,9 +130,15 @@ def _write_generated(app):
     os.environ["COLUMNS"] = "88"  # argparse wraps the help text to the terminal width
     try:
         parts = []
-        for argv in (["--help"], ["rates", "--help"], ["rates", "list", "--help"]):
+        for argv in (
+            ["--help"],
+            ["rates", "--help"],
+            ["rates", "list", "--help"],
+            ["rates", "run", "--help"],
+            ["rates", "rerun", "--help"],
+            ["cite", "--help"],
+        ):
             parts.append(f"$ statkit {' '.join(argv)}\n{_cli_help(argv)}")
-        parts.append(f"$ statkit rates run --help\n{_cli_help(['rates', 'run', '--help'])}")
     finally:
         if columns is None:
             del os.environ["COLUMNS"]
