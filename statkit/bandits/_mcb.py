@@ -33,6 +33,7 @@ import warnings
 import numpy as np
 from sklearn.exceptions import NotFittedError
 
+from statkit.datasets._mcb import _check_int
 from statkit.utils import check_random_state
 
 from ._envs import check_bandit_env
@@ -55,14 +56,6 @@ def _check_real(value, name, low=None, high=None, low_open=False, high_open=Fals
         rng = f"{lo}{hi}" if lo and hi else (f">= {low}" if lo else f"<= {high}")
         raise ValueError(f"{name} must be finite and lie in {rng}, got {value}")
     return value
-
-
-def _check_int(value, name, low):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    if value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value}")
-    return int(value)
 
 
 class MCBRunResult:
@@ -325,7 +318,6 @@ class MatrixCompletionBandit:
         self._C = np.zeros((K, d1, d2))
         self._D = np.zeros((K, d1, d2))
         self._sig2 = np.zeros(K)
-        self._n_pulls2 = np.zeros(K, dtype=np.int64)
         self._rowtime = np.zeros((K, d1), dtype=np.int64)
         self._coltime = np.zeros((K, d2), dtype=np.int64)
         self._flushed = True
@@ -447,7 +439,6 @@ class MatrixCompletionBandit:
         else:
             mult = 1.0 if t <= self._p["T0"] else self._eps(t)
             if t > self._p["T0"]:
-                self._n_pulls2[arm] += 1
                 self._flushed = False
             mcb_step(
                 self.U_, self.V_, self._A, self._B, int(arm), i, j, y, prop,
@@ -512,7 +503,6 @@ class MatrixCompletionBandit:
             self._D, self._sig2, self._rowtime, self._coltime, True, arms[sl], props[sl],
             ys[sl], yhats[sl], epss[sl],
         )  # fmt: skip
-        self._n_pulls2 = np.bincount(arms[T0:], minlength=K).astype(np.int64)
         self.t_ = T
         self._flushed = False
         regret = np.cumsum(env.regret(rows, cols, arms))
